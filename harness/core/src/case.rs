@@ -229,8 +229,10 @@ impl CaseCx {
         router: EvidenceRouter,
         base: reqwest::Client,
         timeout: Duration,
+        candidate_headers: Vec<(String, String)>,
     ) -> CaseCx {
-        let client = RecordingClient::new(base, evidence.clone());
+        let client =
+            RecordingClient::new(base, evidence.clone()).with_candidate_headers(candidate_headers);
         CaseCx {
             meta,
             evidence,
@@ -244,6 +246,12 @@ impl CaseCx {
     /// The recording HTTP client (no cookies, no redirects followed).
     pub fn http(&self) -> &RecordingClient {
         &self.client
+    }
+
+    /// A recording client over `client` (for example one with a cookie jar),
+    /// recording into this case's evidence with the profile's candidate headers.
+    pub fn http_with(&self, client: reqwest::Client) -> RecordingClient {
+        self.client.with_client(client)
     }
 
     /// Routes every request a mock receives whose URL or body contains `key` into

@@ -96,6 +96,7 @@ pub struct RecordingClient {
     client: reqwest::Client,
     log: EvidenceLog,
     direction: Direction,
+    candidate_headers: std::sync::Arc<Vec<(String, String)>>,
 }
 
 impl RecordingClient {
@@ -105,7 +106,24 @@ impl RecordingClient {
             client,
             log,
             direction: Direction::HarnessToCandidate,
+            candidate_headers: Default::default(),
         }
+    }
+
+    /// The same recorder over another client (e.g. one with a cookie store),
+    /// keeping the profile's candidate headers.
+    pub fn with_client(&self, client: reqwest::Client) -> RecordingClient {
+        RecordingClient {
+            client,
+            ..self.clone()
+        }
+    }
+
+    /// Adds headers sent with every harness-to-candidate request (from the
+    /// profile's `[candidate] http_headers`), unless the request sets them itself.
+    pub fn with_candidate_headers(mut self, headers: Vec<(String, String)>) -> RecordingClient {
+        self.candidate_headers = std::sync::Arc::new(headers);
+        self
     }
 
     /// The same client, recording exchanges as calls to the harness's own mock.
@@ -144,7 +162,19 @@ impl RecordingClient {
     }
 
     /// Executes a built request and records it, whatever happens.
-    pub async fn execute(&self, req: reqwest::Request) -> Result<Captured, HttpError> {
+    pub async fn execute(&self, mut req: reqwest::Request) -> Result<Captured, HttpError> {
+        if self.direction == Direction::HarnessToCandidate {
+            for (name, value) in self.candidate_headers.iter() {
+                if let (Ok(n), Ok(v)) = (
+                    reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+                    reqwest::header::HeaderValue::from_str(value),
+                ) {
+                    if !req.headers().contains_key(&n) {
+                        req.headers_mut().insert(n, v);
+                    }
+                }
+            }
+        }
         let redactor = self.log.redactor().clone();
         let started_at = chrono::Utc::now();
         let t0 = Instant::now();

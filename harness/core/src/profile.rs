@@ -47,6 +47,7 @@ pub struct ProfileDoc {
     path: String,
     text: String,
     candidate: CandidateInfo,
+    headers: Vec<(String, String)>,
     suites: Vec<String>,
 }
 
@@ -57,6 +58,10 @@ struct CandidateTable {
     version: Option<String>,
     vendor: Option<String>,
     description: Option<String>,
+    /// Headers sent with every request the harness makes to the candidate (a dev
+    /// build behind basic auth, a staging token). Values may be `env:NAME` /
+    /// `file:PATH` references; resolved values are treated as secrets.
+    http_headers: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl ProfileDoc {
@@ -81,12 +86,42 @@ impl ProfileDoc {
     ) -> Result<ProfileDoc, ProfileError> {
         let table = DeTable::parse(text).map_err(|e| toml_error(path, text, &e))?;
         let mut candidate = None;
+        let mut headers = Vec::new();
         let mut suites = Vec::new();
         for (key, value) in table.get_ref().iter() {
             let name = key.get_ref().as_ref();
             if name == "candidate" {
                 let de = toml::de::ValueDeserializer::from(value.clone());
                 let c = CandidateTable::deserialize(de).map_err(|e| toml_error(path, text, &e))?;
+                for (name, value) in c.http_headers.unwrap_or_default() {
+                    let resolved = match resolve_secret_ref(&value) {
+                        Some(Ok(v)) => v,
+                        Some(Err(msg)) => {
+                            let off = text.find(&value).unwrap_or(0);
+                            return Err(position(
+                                path,
+                                text,
+                                off,
+                                format!("http_headers.{name}"),
+                                msg,
+                            ));
+                        }
+                        None => value,
+                    };
+                    if http::HeaderName::from_bytes(name.as_bytes()).is_err()
+                        || http::HeaderValue::from_str(&resolved).is_err()
+                    {
+                        let off = text.find(&name).unwrap_or(0);
+                        return Err(position(
+                            path,
+                            text,
+                            off,
+                            format!("http_headers.{name}"),
+                            "not a valid HTTP header name or value".into(),
+                        ));
+                    }
+                    headers.push((name, resolved));
+                }
                 candidate = Some(CandidateInfo {
                     name: c.name,
                     version: c.version,
@@ -129,6 +164,7 @@ impl ProfileDoc {
             path: path.to_string(),
             text: text.to_string(),
             candidate,
+            headers,
             suites,
         })
     }
@@ -136,6 +172,11 @@ impl ProfileDoc {
     /// The `[candidate]` table.
     pub fn candidate(&self) -> &CandidateInfo {
         &self.candidate
+    }
+
+    /// `[candidate] http_headers`, resolved, for every harness-to-candidate request.
+    pub fn http_headers(&self) -> &[(String, String)] {
+        &self.headers
     }
 
     /// Suite tables present, in file order.
@@ -479,6 +520,30 @@ mod tests {
         assert!(e.key.contains(key), "key {:?} in {e}", e.key);
         assert!(e.message.contains(msg), "message {:?} in {e}", e.message);
         assert!(e.to_string().starts_with("p.toml:"), "{e}");
+    }
+
+    #[test]
+    fn candidate_headers_resolve_references() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("tok");
+        std::fs::write(&f, "staging-token-1\n").expect("write");
+        let text = format!(
+            "[candidate]\nname = \"x\"\nhttp_headers = {{ \"X-Staging\" = \"file:{}\", \"X-Plain\" = \"v\" }}\n",
+            f.display()
+        );
+        let doc = ProfileDoc::parse("p.toml", &text, SUITES).expect("valid");
+        assert!(
+            doc.http_headers()
+                .contains(&("X-Staging".to_string(), "staging-token-1".to_string()))
+        );
+        assert!(doc.secret_values().contains(&"staging-token-1".to_string()));
+        let bad = ProfileDoc::parse(
+            "p.toml",
+            "[candidate]\nname = \"x\"\nhttp_headers = { \"Bad Name\" = \"v\" }\n",
+            SUITES,
+        )
+        .expect_err("invalid header name");
+        assert_eq!(bad.line, 3, "{bad}");
     }
 
     #[test]

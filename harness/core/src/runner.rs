@@ -27,6 +27,8 @@ pub struct RunnerOptions {
     pub jobs: usize,
     /// Per-case timeout.
     pub case_timeout: Duration,
+    /// Headers for every harness-to-candidate request (`[candidate] http_headers`).
+    pub candidate_headers: Vec<(String, String)>,
 }
 
 impl Default for RunnerOptions {
@@ -34,6 +36,7 @@ impl Default for RunnerOptions {
         RunnerOptions {
             jobs: 4,
             case_timeout: Duration::from_secs(60),
+            candidate_headers: Vec::new(),
         }
     }
 }
@@ -170,12 +173,13 @@ pub async fn run(
             let router = router.clone();
             let base = base.clone();
             let timeout = opts.case_timeout;
+            let headers = opts.candidate_headers.clone();
             let want = if meta.exclusive { jobs as u32 } else { 1 };
             let handle = set.spawn(async move {
                 // Closed semaphores never happen here; treat as "run anyway".
                 let _permit = sem.acquire_many_owned(want).await.ok();
                 let t0 = Instant::now();
-                let cx = CaseCx::new(meta.clone(), log.clone(), router.clone(), base, timeout);
+                let cx = CaseCx::new(meta.clone(), log.clone(), router.clone(), base, timeout, headers);
                 let verdict = match tokio::time::timeout(timeout, run.run_case(&cx)).await {
                     Ok(v) => v,
                     Err(_) => Verdict::error(format!(
@@ -371,6 +375,7 @@ mod tests {
         let opts = RunnerOptions {
             jobs: 3,
             case_timeout: Duration::from_millis(300),
+            ..RunnerOptions::default()
         };
         let rec = run(
             &prepared(),
@@ -427,6 +432,7 @@ mod tests {
         let opts = RunnerOptions {
             jobs: 4,
             case_timeout: Duration::from_secs(30),
+            ..RunnerOptions::default()
         };
         let rec = run(
             &prepared(),

@@ -42,6 +42,22 @@ pub trait Suite: Send + Sync + 'static {
         &'a self,
         start: SuiteStart<'a>,
     ) -> BoxFuture<'a, Result<Box<dyn SuiteRun>, SuiteError>>;
+    /// Official schema/context files the suite reads from the schema directory,
+    /// with the publisher's URL and pinned SHA-256 (`accredit schemas fetch`).
+    fn schema_files(&self) -> Vec<SchemaFile> {
+        Vec::new()
+    }
+}
+
+/// One official file a suite reads from the schema directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaFile {
+    /// Path relative to the schema directory, e.g. `caliper/contexts/v1p2/...`.
+    pub path: &'static str,
+    /// The publisher's URL.
+    pub url: &'static str,
+    /// Pinned SHA-256 of the file's bytes (lowercase hex).
+    pub sha256: &'static str,
 }
 
 /// What a suite gets to prepare a run.

@@ -110,10 +110,10 @@ impl Redactor {
     pub fn header_value(&self, name: &str, value: &str) -> String {
         if Redactor::is_secret_header(name) {
             let lower = name.to_ascii_lowercase();
-            if lower == "authorization" || lower == "proxy-authorization" {
-                if let Some((scheme, _)) = value.split_once(' ') {
-                    return format!("{scheme} {REDACTED}");
-                }
+            if (lower == "authorization" || lower == "proxy-authorization")
+                && let Some((scheme, _)) = value.split_once(' ')
+            {
+                return format!("{scheme} {REDACTED}");
             }
             if lower == "cookie" || lower == "set-cookie" {
                 // Keep cookie names and attributes (SameSite, Secure matter to LTI), drop values.
@@ -186,12 +186,12 @@ impl Redactor {
     /// Redacts a body that may be JSON, a form, or text.
     pub fn redact_body_text(&self, content_type: Option<&str>, text: &str) -> String {
         let ct = content_type.unwrap_or("").to_ascii_lowercase();
-        if ct.contains("json") {
-            if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(text) {
-                self.redact_json(&mut v);
-                if let Ok(s) = serde_json::to_string_pretty(&v) {
-                    return redact_pem_private_keys(&s);
-                }
+        if ct.contains("json")
+            && let Ok(mut v) = serde_json::from_str::<serde_json::Value>(text)
+        {
+            self.redact_json(&mut v);
+            if let Ok(s) = serde_json::to_string_pretty(&v) {
+                return redact_pem_private_keys(&s);
             }
         }
         if ct.contains("x-www-form-urlencoded") {

@@ -209,35 +209,80 @@ pub struct RunOpts {
 pub async fn dispatch(cli: Cli) -> Result<Exit, CliError> {
     match cli.command {
         Command::List { suite, format } => list(suite.as_deref(), format),
-        Command::Init { suite, output, force } => init(&suite, output, force),
-        Command::Run { suites, candidate, opts } => {
+        Command::Init {
+            suite,
+            output,
+            force,
+        } => init(&suite, output, force),
+        Command::Run {
+            suites,
+            candidate,
+            opts,
+        } => {
             let mut selected = Vec::new();
             for id in &suites {
-                selected.push(crate::registry::find_kind(id, SuiteKind::Live).map_err(|e| CliError::usage(anyhow::anyhow!(e)))?);
+                selected.push(
+                    crate::registry::find_kind(id, SuiteKind::Live)
+                        .map_err(|e| CliError::usage(anyhow::anyhow!(e)))?,
+                );
             }
             let known = crate::registry::ids();
-            let profile = accredit_core::profile::ProfileDoc::load(&candidate, &known).map_err(CliError::usage)?;
+            let profile = accredit_core::profile::ProfileDoc::load(&candidate, &known)
+                .map_err(CliError::usage)?;
             let req = RunRequest::from_opts(selected, Some(profile), Vec::new(), &opts);
             pipeline::execute_and_print(req).await
         }
-        Command::Validate { suite, inputs, opts } => {
-            let s = crate::registry::find_kind(&suite, SuiteKind::Artifact).map_err(|e| CliError::usage(anyhow::anyhow!(e)))?;
+        Command::Validate {
+            suite,
+            inputs,
+            opts,
+        } => {
+            let s = crate::registry::find_kind(&suite, SuiteKind::Artifact)
+                .map_err(|e| CliError::usage(anyhow::anyhow!(e)))?;
             for i in &inputs {
                 if i.as_os_str() != "-" && !i.exists() {
-                    return Err(CliError::usage(anyhow::anyhow!("input `{}` does not exist", i.display())));
+                    return Err(CliError::usage(anyhow::anyhow!(
+                        "input `{}` does not exist",
+                        i.display()
+                    )));
                 }
             }
             let req = RunRequest::from_opts(vec![s], None, inputs, &opts);
             pipeline::execute_and_print(req).await
         }
-        Command::Demo { out, jobs, sign, no_history, history_db, schemas } => {
-            crate::demo::run(crate::demo::DemoOpts { out, jobs, sign, no_history, history_db, schemas }).await
+        Command::Demo {
+            out,
+            jobs,
+            sign,
+            no_history,
+            history_db,
+            schemas,
+        } => {
+            crate::demo::run(crate::demo::DemoOpts {
+                out,
+                jobs,
+                sign,
+                no_history,
+                history_db,
+                schemas,
+            })
+            .await
         }
         Command::Serve { what, config } => crate::serve::serve(what, &config).await,
         Command::VerifyReport { dir, pubkey } => verify(&dir, pubkey.as_deref()),
-        Command::History { candidate, case, limit, format, history_db } => {
-            crate::history::show(history_db, candidate.as_deref(), case.as_deref(), limit, format)
-        }
+        Command::History {
+            candidate,
+            case,
+            limit,
+            format,
+            history_db,
+        } => crate::history::show(
+            history_db,
+            candidate.as_deref(),
+            case.as_deref(),
+            limit,
+            format,
+        ),
         Command::Schemas { action } => crate::schemas::run(action).await,
     }
 }
@@ -245,11 +290,17 @@ pub async fn dispatch(cli: Cli) -> Result<Exit, CliError> {
 fn list(suite: Option<&str>, format: Format) -> Result<Exit, CliError> {
     let suites = match suite {
         Some(id) => vec![crate::registry::find(id).ok_or_else(|| {
-            CliError::usage(anyhow::anyhow!("unknown suite `{id}`; known: {}", crate::registry::ids().join(", ")))
+            CliError::usage(anyhow::anyhow!(
+                "unknown suite `{id}`; known: {}",
+                crate::registry::ids().join(", ")
+            ))
         })?],
         None => crate::registry::all(),
     };
-    let entries: Vec<_> = suites.iter().flat_map(|s| accredit_core::catalog::entries(s.as_ref())).collect();
+    let entries: Vec<_> = suites
+        .iter()
+        .flat_map(|s| accredit_core::catalog::entries(s.as_ref()))
+        .collect();
     match format {
         Format::Json => {
             let text = serde_json::to_string_pretty(&entries).map_err(CliError::harness)?;
@@ -277,7 +328,10 @@ fn list(suite: Option<&str>, format: Format) -> Result<Exit, CliError> {
 
 fn init(suite: &str, output: Option<PathBuf>, force: bool) -> Result<Exit, CliError> {
     let s = crate::registry::find(suite).ok_or_else(|| {
-        CliError::usage(anyhow::anyhow!("unknown suite `{suite}`; known: {}", crate::registry::ids().join(", ")))
+        CliError::usage(anyhow::anyhow!(
+            "unknown suite `{suite}`; known: {}",
+            crate::registry::ids().join(", ")
+        ))
     })?;
     let text = s.profile_template();
     let path = output.unwrap_or_else(|| PathBuf::from(format!("{suite}.toml")));
@@ -286,10 +340,18 @@ fn init(suite: &str, output: Option<PathBuf>, force: bool) -> Result<Exit, CliEr
         return Ok(Exit::Passed);
     }
     if path.exists() && !force {
-        return Err(CliError::usage(anyhow::anyhow!("{} exists; use --force to overwrite", path.display())));
+        return Err(CliError::usage(anyhow::anyhow!(
+            "{} exists; use --force to overwrite",
+            path.display()
+        )));
     }
-    std::fs::write(&path, text).map_err(|e| CliError::harness(anyhow::anyhow!("writing {}: {e}", path.display())))?;
-    eprintln!("wrote {}: fill in the values, then `accredit run {suite} --candidate {}`", path.display(), path.display());
+    std::fs::write(&path, text)
+        .map_err(|e| CliError::harness(anyhow::anyhow!("writing {}: {e}", path.display())))?;
+    eprintln!(
+        "wrote {}: fill in the values, then `accredit run {suite} --candidate {}`",
+        path.display(),
+        path.display()
+    );
     Ok(Exit::Passed)
 }
 

@@ -1,26 +1,178 @@
-//! `accredit demo`. (Wiring pending.)
-use std::path::PathBuf;
+//! `accredit demo`: every suite against the bundled reference implementations.
+//!
+//! This is the main job in miniature and the README's first command: it must
+//! work on a fresh machine with nothing configured. Live suites get a reference
+//! candidate started on a free loopback port and a generated profile (written
+//! next to the bundles, as a worked example of a real profile); artifact suites
+//! validate our own sample documents. Every bundle is a normal run: same
+//! pipeline, same report, same history.
 
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use accredit_core::Suite;
+use accredit_core::profile::ProfileDoc;
+use accredit_core::runner::RunnerOptions;
+
+use crate::pipeline::{self, RunOutput, RunRequest};
 use crate::{CliError, Exit};
 
 /// Demo options.
 pub struct DemoOpts {
-    /// Output root.
+    /// Output root: one bundle per suite below it.
     pub out: PathBuf,
-    /// Jobs.
+    /// Cases run at once.
     pub jobs: usize,
-    /// Signing key.
+    /// Signing key for every bundle.
     pub sign: Option<PathBuf>,
-    /// Skip history.
+    /// Skip the history database.
     pub no_history: bool,
-    /// History DB.
+    /// History database.
     pub history_db: Option<PathBuf>,
-    /// Schema dir.
+    /// Schema directory.
     pub schemas: Option<PathBuf>,
+}
+
+/// The issuer the demo's mock platform uses.
+const DEMO_ISSUER: &str = "https://platform.accredit.example";
+
+fn request(
+    o: &DemoOpts,
+    suite: Arc<dyn Suite>,
+    profile: Option<ProfileDoc>,
+    inputs: Vec<PathBuf>,
+) -> RunRequest {
+    RunRequest {
+        out: o.out.join(suite.id()),
+        runner: RunnerOptions {
+            jobs: o.jobs.max(1),
+            case_timeout: Duration::from_secs(30),
+            candidate_headers: Vec::new(),
+        },
+        suites: vec![suite],
+        profile,
+        inputs,
+        candidate: None,
+        certification: false,
+        case_patterns: Vec::new(),
+        sign: o.sign.clone(),
+        baseline: None,
+        schemas: crate::schemas::resolve(o.schemas.clone()),
+        history: if o.no_history {
+            None
+        } else {
+            Some(crate::history::db_path(o.history_db.clone()))
+        },
+        quiet: false,
+    }
 }
 
 /// Runs the demo.
 pub async fn run(o: DemoOpts) -> Result<Exit, CliError> {
-    let _ = (o.out, o.jobs, o.sign, o.no_history, o.history_db, o.schemas);
-    Err(CliError::usage(anyhow::anyhow!("demo: wiring pending")))
+    std::fs::create_dir_all(&o.out)
+        .with_context(|| format!("creating {}", o.out.display()))
+        .map_err(CliError::harness)?;
+    let mut results: Vec<RunOutput> = Vec::new();
+    for suite in crate::registry::all() {
+        eprintln!("\n== {} — {}", suite.id(), suite.title());
+        let out = match suite.id() {
+            accredit_suite_lti::TOOL_SUITE_ID => lti_tool(&o, suite).await?,
+            "caliper" => caliper(&o, suite).await?,
+            other => {
+                return Err(CliError::harness(anyhow::anyhow!(
+                    "the demo has no reference candidate for suite `{other}` (add one in harness/cli/src/demo.rs)"
+                )));
+            }
+        };
+        results.push(out);
+    }
+
+    println!(
+        "\naccredit demo: {} suites against the bundled reference implementations",
+        results.len()
+    );
+    let mut exit = Exit::Passed;
+    for r in &results {
+        let s = &r.report.summary;
+        println!(
+            "  {:<10} {:>3} cases  {:>3} pass {:>3} fail {:>3} warn {:>3} skip {:>3} review {:>3} error   {}",
+            r.report
+                .suites
+                .first()
+                .map(|s| s.id.as_str())
+                .unwrap_or("?"),
+            s.total,
+            s.pass,
+            s.fail,
+            s.warn,
+            s.skip,
+            s.review,
+            s.error,
+            std::fs::canonicalize(r.out.join("report.html"))
+                .unwrap_or_else(|_| r.out.join("report.html"))
+                .display()
+        );
+        exit = worst(exit, r.exit);
+    }
+    Ok(exit)
+}
+
+fn worst(a: Exit, b: Exit) -> Exit {
+    if (b as u8) > (a as u8) { b } else { a }
+}
+
+/// `lti-tool`: the reference tool (mock-tool), registered with the mock platform
+/// the suite will start.
+async fn lti_tool(o: &DemoOpts, suite: Arc<dyn Suite>) -> Result<RunOutput, CliError> {
+    let platform_addr = accredit_suite_lti::reserve_port()
+        .context("reserving a loopback port for the mock platform")
+        .map_err(CliError::harness)?;
+    let endpoints = accredit_suite_lti::endpoints_for(platform_addr);
+    let (tool, reg) = accredit_mock_tool::start_reference_tool_for_demo(
+        DEMO_ISSUER,
+        &endpoints.auth_url,
+        &endpoints.jwks_url,
+        Vec::new(),
+        None,
+    )
+    .await
+    .context("starting the reference LTI tool")
+    .map_err(CliError::harness)?;
+    let text = accredit_suite_lti::demo_profile(
+        "accredit reference tool",
+        &reg.login_url,
+        &reg.launch_url,
+        &reg.client_id,
+        &reg.deployment_id,
+        &reg.issuer,
+        platform_addr,
+        Some(accredit_mock_tool::SUCCESS_MARKER),
+    );
+    let path = o.out.join("lti-tool.profile.toml");
+    std::fs::write(&path, &text)
+        .with_context(|| format!("writing {}", path.display()))
+        .map_err(CliError::harness)?;
+    let profile = ProfileDoc::parse(&path.display().to_string(), &text, &crate::registry::ids())
+        .map_err(CliError::harness)?;
+    let result = pipeline::execute(request(o, suite, Some(profile), Vec::new())).await;
+    tool.shutdown().await;
+    result
+}
+
+/// `caliper`: our own sample envelope.
+async fn caliper(o: &DemoOpts, suite: Arc<dyn Suite>) -> Result<RunOutput, CliError> {
+    let inputs = o.out.join("inputs");
+    std::fs::create_dir_all(&inputs)
+        .with_context(|| format!("creating {}", inputs.display()))
+        .map_err(CliError::harness)?;
+    let path = inputs.join("caliper-sample-envelope.json");
+    let bytes = serde_json::to_vec_pretty(&accredit_suite_caliper::sample_envelope())
+        .map_err(CliError::harness)?;
+    std::fs::write(&path, bytes)
+        .with_context(|| format!("writing {}", path.display()))
+        .map_err(CliError::harness)?;
+    pipeline::execute(request(o, suite, None, vec![path])).await
 }

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use rusqlite::{params, Connection};
+use rusqlite::{Connection, params};
 
 use accredit_reports::Report;
 
@@ -61,14 +61,16 @@ pub fn db_path(explicit: Option<PathBuf>) -> PathBuf {
 }
 
 fn open(path: &Path) -> anyhow::Result<Connection> {
-    if let Some(parent) = path.parent() {
-        if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-        }
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
     let conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    conn.execute_batch(SCHEMA).context("creating the history tables")?;
+    conn.execute_batch(SCHEMA)
+        .context("creating the history tables")?;
     Ok(conn)
 }
 
@@ -104,9 +106,16 @@ pub fn record(path: &Path, report: &Report, bundle: &Path) -> anyhow::Result<()>
         ],
     )?;
     {
-        let mut stmt = tx.prepare("INSERT OR REPLACE INTO case_results VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        let mut stmt =
+            tx.prepare("INSERT OR REPLACE INTO case_results VALUES (?1, ?2, ?3, ?4, ?5)")?;
         for c in &report.cases {
-            stmt.execute(params![report.run_id, c.id, c.suite, c.outcome.as_str(), c.message])?;
+            stmt.execute(params![
+                report.run_id,
+                c.id,
+                c.suite,
+                c.outcome.as_str(),
+                c.message
+            ])?;
         }
     }
     tx.commit()?;
@@ -148,7 +157,12 @@ pub struct RunRow {
 }
 
 /// Lists runs, newest first.
-pub fn query(path: &Path, candidate: Option<&str>, case: Option<&str>, limit: usize) -> anyhow::Result<Vec<RunRow>> {
+pub fn query(
+    path: &Path,
+    candidate: Option<&str>,
+    case: Option<&str>,
+    limit: usize,
+) -> anyhow::Result<Vec<RunRow>> {
     let conn = open(path)?;
     let mut stmt = conn.prepare(
         "SELECT r.run_id, r.started_at, r.suites, r.candidate, r.candidate_version, r.complete,
@@ -184,10 +198,19 @@ pub fn query(path: &Path, candidate: Option<&str>, case: Option<&str>, limit: us
 }
 
 /// `accredit history`.
-pub fn show(db: Option<PathBuf>, candidate: Option<&str>, case: Option<&str>, limit: usize, format: Format) -> Result<Exit, CliError> {
+pub fn show(
+    db: Option<PathBuf>,
+    candidate: Option<&str>,
+    case: Option<&str>,
+    limit: usize,
+    format: Format,
+) -> Result<Exit, CliError> {
     let path = db_path(db);
     if !path.exists() {
-        eprintln!("no history yet ({} does not exist); runs are recorded unless --no-history", path.display());
+        eprintln!(
+            "no history yet ({} does not exist); runs are recorded unless --no-history",
+            path.display()
+        );
         if format == Format::Json {
             println!("[]");
         }
@@ -195,11 +218,22 @@ pub fn show(db: Option<PathBuf>, candidate: Option<&str>, case: Option<&str>, li
     }
     let rows = query(&path, candidate, case, limit).map_err(CliError::harness)?;
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&rows).map_err(CliError::harness)?),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).map_err(CliError::harness)?
+        ),
         Format::Text => {
             println!(
                 "{:<25} {:<20} {:<14} {:>5} {:>5} {:>5} {:>5} {:>6} {:>5}{}",
-                "started", "candidate", "suites", "pass", "fail", "warn", "skip", "review", "error",
+                "started",
+                "candidate",
+                "suites",
+                "pass",
+                "fail",
+                "warn",
+                "skip",
+                "review",
+                "error",
                 if case.is_some() { "  case" } else { "" }
             );
             for r in &rows {
@@ -218,7 +252,8 @@ pub fn show(db: Option<PathBuf>, candidate: Option<&str>, case: Option<&str>, li
                     r.skip,
                     r.review,
                     r.error,
-                    case.map(|_| format!("  {}", r.case_outcome.as_deref().unwrap_or("-"))).unwrap_or_default(),
+                    case.map(|_| format!("  {}", r.case_outcome.as_deref().unwrap_or("-")))
+                        .unwrap_or_default(),
                     if r.complete { "" } else { "  (incomplete)" }
                 );
             }

@@ -48,11 +48,17 @@ pub struct CliError {
 impl CliError {
     /// A usage/profile error (exit 2).
     pub fn usage(e: impl Into<anyhow::Error>) -> CliError {
-        CliError { exit: Exit::Usage, error: e.into() }
+        CliError {
+            exit: Exit::Usage,
+            error: e.into(),
+        }
     }
     /// A harness error (exit 3).
     pub fn harness(e: impl Into<anyhow::Error>) -> CliError {
-        CliError { exit: Exit::Harness, error: e.into() }
+        CliError {
+            exit: Exit::Harness,
+            error: e.into(),
+        }
     }
 }
 
@@ -66,7 +72,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .try_init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -54,7 +54,16 @@ pub struct RunRequest {
 
 impl RunRequest {
     /// A request from `run`/`validate` options.
-    pub fn from_opts(suites: Vec<Arc<dyn Suite>>, profile: Option<ProfileDoc>, inputs: Vec<PathBuf>, o: &RunOpts) -> RunRequest {
+    pub fn from_opts(
+        suites: Vec<Arc<dyn Suite>>,
+        profile: Option<ProfileDoc>,
+        inputs: Vec<PathBuf>,
+        o: &RunOpts,
+    ) -> RunRequest {
+        let headers = profile
+            .as_ref()
+            .map(|p| p.http_headers().to_vec())
+            .unwrap_or_default();
         RunRequest {
             suites,
             profile,
@@ -64,14 +73,18 @@ impl RunRequest {
             runner: RunnerOptions {
                 jobs: o.jobs.max(1),
                 case_timeout: Duration::from_secs(o.timeout.max(1)),
-                candidate_headers: profile.as_ref().map(|p| p.http_headers().to_vec()).unwrap_or_default(),
+                candidate_headers: headers,
             },
             certification: o.certification,
             case_patterns: o.cases.clone(),
             sign: o.sign.clone(),
             baseline: o.baseline.clone(),
             schemas: crate::schemas::resolve(o.schemas.clone()),
-            history: if o.no_history { None } else { Some(crate::history::db_path(o.history_db.clone())) },
+            history: if o.no_history {
+                None
+            } else {
+                Some(crate::history::db_path(o.history_db.clone()))
+            },
             quiet: o.quiet,
         }
     }
@@ -96,7 +109,14 @@ pub async fn execute_and_print(req: RunRequest) -> Result<Exit, CliError> {
 /// Whether `id` is selected by `patterns` (empty = everything). A pattern is an id
 /// prefix, or a glob where `*` matches any run of characters.
 pub fn selected(id: &str, patterns: &[String]) -> bool {
-    patterns.is_empty() || patterns.iter().any(|p| if p.contains('*') { glob_match(p, id) } else { id.starts_with(p.as_str()) })
+    patterns.is_empty()
+        || patterns.iter().any(|p| {
+            if p.contains('*') {
+                glob_match(p, id)
+            } else {
+                id.starts_with(p.as_str())
+            }
+        })
 }
 
 fn glob_match(pattern: &str, text: &str) -> bool {
@@ -125,7 +145,10 @@ fn glob_match(pattern: &str, text: &str) -> bool {
 fn prepare_out_dir(out: &Path) -> anyhow::Result<()> {
     if out.exists() {
         let is_bundle = out.join("MANIFEST.sha256").exists() || out.join("report.json").exists();
-        let empty = std::fs::read_dir(out).with_context(|| format!("reading {}", out.display()))?.next().is_none();
+        let empty = std::fs::read_dir(out)
+            .with_context(|| format!("reading {}", out.display()))?
+            .next()
+            .is_none();
         if !is_bundle && !empty {
             anyhow::bail!(
                 "{} exists and is not an accredit bundle; choose another --out (nothing was overwritten)",
@@ -133,15 +156,25 @@ fn prepare_out_dir(out: &Path) -> anyhow::Result<()> {
             );
         }
         if is_bundle {
-            for name in ["report.json", "junit.xml", "report.html", "summary.md", "MANIFEST.sha256", "MANIFEST.sha256.sig", "MANIFEST.sha256.pub"] {
+            for name in [
+                "report.json",
+                "junit.xml",
+                "report.html",
+                "summary.md",
+                "MANIFEST.sha256",
+                "MANIFEST.sha256.sig",
+                "MANIFEST.sha256.pub",
+            ] {
                 let p = out.join(name);
                 if p.exists() {
-                    std::fs::remove_file(&p).with_context(|| format!("removing stale {}", p.display()))?;
+                    std::fs::remove_file(&p)
+                        .with_context(|| format!("removing stale {}", p.display()))?;
                 }
             }
             let ev = out.join("evidence");
             if ev.exists() {
-                std::fs::remove_dir_all(&ev).with_context(|| format!("removing stale {}", ev.display()))?;
+                std::fs::remove_dir_all(&ev)
+                    .with_context(|| format!("removing stale {}", ev.display()))?;
             }
         }
     }
@@ -151,20 +184,27 @@ fn prepare_out_dir(out: &Path) -> anyhow::Result<()> {
 /// Runs a request to completion and writes its bundle.
 pub async fn execute(req: RunRequest) -> Result<RunOutput, CliError> {
     prepare_out_dir(&req.out).map_err(CliError::usage)?;
-    if let Some(key) = &req.sign {
-        if !key.exists() {
-            return Err(CliError::usage(anyhow::anyhow!("signing key {} does not exist", key.display())));
-        }
+    if let Some(key) = &req.sign
+        && !key.exists()
+    {
+        return Err(CliError::usage(anyhow::anyhow!(
+            "signing key {} does not exist",
+            key.display()
+        )));
     }
     let baseline = match &req.baseline {
-        Some(dir) => Some(
-            accredit_reports::bundle::read_report(dir)
-                .map_err(|e| CliError::usage(anyhow::anyhow!("reading baseline {}: {e}", dir.display())))?,
-        ),
+        Some(dir) => Some(accredit_reports::bundle::read_report(dir).map_err(|e| {
+            CliError::usage(anyhow::anyhow!("reading baseline {}: {e}", dir.display()))
+        })?),
         None => None,
     };
 
-    let redactor = Redactor::new(req.profile.as_ref().map(|p| p.secret_values()).unwrap_or_default());
+    let redactor = Redactor::new(
+        req.profile
+            .as_ref()
+            .map(|p| p.secret_values())
+            .unwrap_or_default(),
+    );
     let router = EvidenceRouter::new(redactor.clone());
     let run_id = uuid::Uuid::new_v4().to_string();
     let started_at = chrono::Utc::now();
@@ -172,13 +212,20 @@ pub async fn execute(req: RunRequest) -> Result<RunOutput, CliError> {
     // Select cases first: a pattern that selects nothing is a usage error.
     let mut selection: Vec<(Arc<dyn Suite>, Vec<CaseMeta>)> = Vec::new();
     for s in &req.suites {
-        let cases: Vec<CaseMeta> = s.catalog().into_iter().filter(|c| selected(c.id, &req.case_patterns)).collect();
+        let cases: Vec<CaseMeta> = s
+            .catalog()
+            .into_iter()
+            .filter(|c| selected(c.id, &req.case_patterns))
+            .collect();
         if !cases.is_empty() {
             selection.push((Arc::clone(s), cases));
         }
     }
     if selection.is_empty() {
-        return Err(CliError::usage(anyhow::anyhow!("--case {:?} selects no case", req.case_patterns)));
+        return Err(CliError::usage(anyhow::anyhow!(
+            "--case {:?} selects no case",
+            req.case_patterns
+        )));
     }
     let catalog_entries: Vec<_> = selection
         .iter()
@@ -189,7 +236,6 @@ pub async fn execute(req: RunRequest) -> Result<RunOutput, CliError> {
     // Start suites; a profile error stops before anything ran (exit 2); a harness
     // error still produces an (incomplete) report.
     let mut prepared: Vec<PreparedSuite> = Vec::new();
-    let mut start_failure: Option<String> = None;
     for (suite, cases) in &selection {
         let start = SuiteStart {
             profile: req.profile.as_ref(),
@@ -200,53 +246,88 @@ pub async fn execute(req: RunRequest) -> Result<RunOutput, CliError> {
             case_timeout: req.runner.case_timeout,
         };
         match suite.start(start).await {
-            Ok(run) => prepared.push(PreparedSuite { id: suite.id().to_string(), cases: cases.clone(), run: Arc::from(run) }),
+            Ok(run) => prepared.push(PreparedSuite {
+                id: suite.id().to_string(),
+                cases: cases.clone(),
+                run: Arc::from(run),
+            }),
             Err(e) => {
                 shutdown(prepared).await;
                 return match e {
                     SuiteError::Profile(p) => Err(CliError::usage(p)),
-                    SuiteError::Usage(m) => Err(CliError::usage(anyhow::anyhow!("{}: {m}", suite.id()))),
+                    SuiteError::Usage(m) => {
+                        Err(CliError::usage(anyhow::anyhow!("{}: {m}", suite.id())))
+                    }
                     SuiteError::Harness(m) => {
-                        start_failure = Some(format!("suite {} could not start: {m}", suite.id()));
                         let rec = runner::RunRecord {
-                            not_run: selection.iter().flat_map(|(_, cs)| cs.iter().map(|c| c.id.to_string())).collect(),
-                            aborted: start_failure.clone(),
+                            not_run: selection
+                                .iter()
+                                .flat_map(|(_, cs)| cs.iter().map(|c| c.id.to_string()))
+                                .collect(),
+                            aborted: Some(format!("suite {} could not start: {m}", suite.id())),
                             ..runner::RunRecord::default()
                         };
-                        finish(&req, &selection, rec, &run_id, started_at, catalog_hash, &redactor, baseline.as_ref()).await
+                        finish(
+                            &req,
+                            &selection,
+                            rec,
+                            &run_id,
+                            started_at,
+                            catalog_hash,
+                            &redactor,
+                            baseline.as_ref(),
+                        )
+                        .await
                     }
                 };
             }
         }
     }
-    let _ = start_failure;
 
     let cancel = CancellationToken::new();
     let ctrl_c = {
         let cancel = cancel.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\ninterrupted: stopping running cases and writing the report (marked incomplete)...");
+                eprintln!(
+                    "\ninterrupted: stopping running cases and writing the report (marked incomplete)..."
+                );
                 cancel.cancel();
             }
         })
     };
     let progress = crate::progress::for_terminal(req.quiet);
-    let record = runner::run(&prepared, &req.runner, &router, &redactor, progress.as_ref(), &cancel).await;
+    let record = runner::run(
+        &prepared,
+        &req.runner,
+        &router,
+        &redactor,
+        progress.as_ref(),
+        &cancel,
+    )
+    .await;
     ctrl_c.abort();
     shutdown(prepared).await;
-    finish(&req, &selection, record, &run_id, started_at, catalog_hash, &redactor, baseline.as_ref()).await
+    finish(
+        &req,
+        &selection,
+        record,
+        &run_id,
+        started_at,
+        catalog_hash,
+        &redactor,
+        baseline.as_ref(),
+    )
+    .await
 }
 
 async fn shutdown(prepared: Vec<PreparedSuite>) {
     for p in prepared {
-        match Arc::try_unwrap(p.run) {
-            Ok(run) => {
-                if tokio::time::timeout(Duration::from_secs(10), run.shutdown()).await.is_err() {
-                    tracing::warn!(suite = p.id, "suite shutdown timed out");
-                }
-            }
-            Err(_) => tracing::warn!(suite = p.id, "suite still in use at shutdown"),
+        if tokio::time::timeout(Duration::from_secs(10), p.run.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!(suite = p.id, "suite shutdown timed out");
         }
     }
 }
@@ -268,7 +349,12 @@ async fn finish(
         .map(|p| p.candidate().clone())
         .or_else(|| req.candidate.clone())
         .unwrap_or_else(|| CandidateInfo {
-            name: req.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+            name: req
+                .inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
             description: Some("documents given to `accredit validate`".into()),
             ..CandidateInfo::default()
         });
@@ -276,12 +362,19 @@ async fn finish(
     let report = Report {
         format_version: accredit_reports::REPORT_FORMAT_VERSION.to_string(),
         run_id: run_id.to_string(),
-        harness: HarnessInfo { name: "accredit".into(), version: accredit_core::HARNESS_VERSION.into() },
+        harness: HarnessInfo {
+            name: "accredit".into(),
+            version: accredit_core::HARNESS_VERSION.into(),
+        },
         catalog_hash,
         candidate,
         suites: selection
             .iter()
-            .map(|(s, cs)| SuiteInfo { id: s.id().to_string(), title: s.title().to_string(), cases: cs.len() })
+            .map(|(s, cs)| SuiteInfo {
+                id: s.id().to_string(),
+                title: s.title().to_string(),
+                cases: cs.len(),
+            })
             .collect(),
         started_at: started_at.to_rfc3339(),
         finished_at: chrono::Utc::now().to_rfc3339(),
@@ -292,14 +385,24 @@ async fn finish(
         not_run: record.not_run,
         summary,
     };
-    let opts = BundleOptions { sign_key: req.sign.clone() };
+    let opts = BundleOptions {
+        sign_key: req.sign.clone(),
+    };
     accredit_reports::bundle::write_bundle(&req.out, &report, &record.evidence, redactor, &opts)
-        .map_err(|e| CliError::harness(anyhow::anyhow!("writing the report bundle to {}: {e}", req.out.display())))?;
+        .map_err(|e| {
+            CliError::harness(anyhow::anyhow!(
+                "writing the report bundle to {}: {e}",
+                req.out.display()
+            ))
+        })?;
 
-    if let Some(db) = &req.history {
-        if let Err(e) = crate::history::record(db, &report, &req.out) {
-            eprintln!("warning: could not record the run in the history database {}: {e:#}", db.display());
-        }
+    if let Some(db) = &req.history
+        && let Err(e) = crate::history::record(db, &report, &req.out)
+    {
+        eprintln!(
+            "warning: could not record the run in the history database {}: {e:#}",
+            db.display()
+        );
     }
 
     print_summary(&report, &req.out);
@@ -313,10 +416,18 @@ async fn finish(
         println!("\nagainst baseline {}:", old.run_id);
         print!("{diff}");
         if exit != Exit::Harness {
-            exit = if diff.regressions() > 0 { Exit::Failed } else { Exit::Passed };
+            exit = if diff.regressions() > 0 {
+                Exit::Failed
+            } else {
+                Exit::Passed
+            };
         }
     }
-    Ok(RunOutput { report, out: req.out.clone(), exit })
+    Ok(RunOutput {
+        report,
+        out: req.out.clone(),
+        exit,
+    })
 }
 
 /// Prints the end-of-run summary.
@@ -338,12 +449,20 @@ pub fn print_summary(report: &Report, out: &Path) {
         s.skip,
         s.review,
         s.error,
-        if s.not_run > 0 { format!(", {} not run", s.not_run) } else { String::new() }
+        if s.not_run > 0 {
+            format!(", {} not run", s.not_run)
+        } else {
+            String::new()
+        }
     );
     if let Some(why) = &report.incomplete_reason {
         println!("incomplete: {why}");
     }
-    println!("report: {}", out.join("report.html").display());
+    let html = out.join("report.html");
+    println!(
+        "report: {}",
+        std::fs::canonicalize(&html).unwrap_or(html).display()
+    );
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@ pub fn for_terminal(quiet: bool) -> Box<dyn Progress> {
     }
     let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
     if std::io::stderr().is_terminal() && !ci {
-        Box::new(Bar { bar: Mutex::new(None) })
+        Box::new(Bar {
+            bar: Mutex::new(None),
+        })
     } else {
         Box::new(Lines)
     }
@@ -43,7 +45,13 @@ impl Progress for Lines {
         if r.outcome == Outcome::Pass {
             eprintln!("{} {} ({} ms)", label(r.outcome), r.id, r.duration_ms);
         } else {
-            eprintln!("{} {} ({} ms): {}", label(r.outcome), r.id, r.duration_ms, r.message);
+            eprintln!(
+                "{} {} ({} ms): {}",
+                label(r.outcome),
+                r.id,
+                r.duration_ms,
+                r.message
+            );
         }
     }
     fn finish(&self) {}
@@ -57,7 +65,9 @@ struct Bar {
 impl Progress for Bar {
     fn start(&self, total: usize) {
         let bar = ProgressBar::new(total as u64);
-        if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}") {
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}")
+        {
             bar.set_style(style);
         }
         if let Ok(mut g) = self.bar.lock() {
@@ -65,21 +75,21 @@ impl Progress for Bar {
         }
     }
     fn case_finished(&self, r: &CaseResult) {
-        if let Ok(g) = self.bar.lock() {
-            if let Some(bar) = g.as_ref() {
-                if r.outcome != Outcome::Pass {
-                    bar.println(format!("{} {}: {}", label(r.outcome), r.id, r.message));
-                }
-                bar.set_message(r.id.clone());
-                bar.inc(1);
+        if let Ok(g) = self.bar.lock()
+            && let Some(bar) = g.as_ref()
+        {
+            if r.outcome != Outcome::Pass {
+                bar.println(format!("{} {}: {}", label(r.outcome), r.id, r.message));
             }
+            bar.set_message(r.id.clone());
+            bar.inc(1);
         }
     }
     fn finish(&self) {
-        if let Ok(g) = self.bar.lock() {
-            if let Some(bar) = g.as_ref() {
-                bar.finish_and_clear();
-            }
+        if let Ok(g) = self.bar.lock()
+            && let Some(bar) = g.as_ref()
+        {
+            bar.finish_and_clear();
         }
     }
 }

@@ -27,7 +27,11 @@ pub fn find(id: &str) -> Option<Arc<dyn Suite>> {
 
 /// Looks up suites of one kind by id, with a helpful error.
 pub fn find_kind(id: &str, kind: SuiteKind) -> Result<Arc<dyn Suite>, String> {
-    let of_kind: Vec<&str> = all().iter().filter(|s| s.kind() == kind).map(|s| s.id()).collect();
+    let of_kind: Vec<&str> = all()
+        .iter()
+        .filter(|s| s.kind() == kind)
+        .map(|s| s.id())
+        .collect();
     match find(id) {
         Some(s) if s.kind() == kind => Ok(s),
         Some(_) => Err(format!(
@@ -35,7 +39,11 @@ pub fn find_kind(id: &str, kind: SuiteKind) -> Result<Arc<dyn Suite>, String> {
             kind_name(kind),
             of_kind.join(", ")
         )),
-        None => Err(format!("unknown suite `{id}`; known {} suites: {}", kind_name(kind), of_kind.join(", "))),
+        None => Err(format!(
+            "unknown suite `{id}`; known {} suites: {}",
+            kind_name(kind),
+            of_kind.join(", ")
+        )),
     }
 }
 

@@ -51,7 +51,10 @@ pub async fn run(action: SchemasAction) -> Result<Exit, CliError> {
     match action {
         SchemasAction::List => {
             for (suite, f) in pinned_files() {
-                println!("{suite:<14} {}\n               {}\n               sha256 {}", f.path, f.url, f.sha256);
+                println!(
+                    "{suite:<14} {}\n               {}\n               sha256 {}",
+                    f.path, f.url, f.sha256
+                );
             }
             Ok(Exit::Passed)
         }
@@ -62,7 +65,11 @@ pub async fn run(action: SchemasAction) -> Result<Exit, CliError> {
                 println!("{p}");
             }
             if problems.is_empty() {
-                println!("{}: all {} pinned files present and intact", dir.display(), pinned_files().len());
+                println!(
+                    "{}: all {} pinned files present and intact",
+                    dir.display(),
+                    pinned_files().len()
+                );
                 Ok(Exit::Passed)
             } else {
                 Ok(Exit::Failed)
@@ -70,9 +77,15 @@ pub async fn run(action: SchemasAction) -> Result<Exit, CliError> {
         }
         SchemasAction::Fetch { dest, base_url } => {
             let dest = dest.unwrap_or_else(default_dir);
-            let failures = fetch(&dest, base_url.as_deref()).await.map_err(CliError::harness)?;
+            let failures = fetch(&dest, base_url.as_deref())
+                .await
+                .map_err(CliError::harness)?;
             if failures.is_empty() {
-                println!("{}: fetched {} files, every SHA-256 matched its pin", dest.display(), pinned_files().len());
+                println!(
+                    "{}: fetched {} files, every SHA-256 matched its pin",
+                    dest.display(),
+                    pinned_files().len()
+                );
                 Ok(Exit::Passed)
             } else {
                 for f in &failures {
@@ -93,7 +106,11 @@ pub fn check(dir: &Path) -> Vec<String> {
             Ok(bytes) => {
                 let got = sha256_hex(&bytes);
                 if got != f.sha256 {
-                    problems.push(format!("{}: SHA-256 {got} differs from the pin {}", p.display(), f.sha256));
+                    problems.push(format!(
+                        "{}: SHA-256 {got} differs from the pin {}",
+                        p.display(),
+                        f.sha256
+                    ));
                 }
             }
             Err(e) => problems.push(format!("{}: {e}", p.display())),
@@ -117,7 +134,15 @@ pub async fn fetch(dest: &Path, base_url: Option<&str>) -> anyhow::Result<Vec<St
             Some(b) => format!("{}/{}", b.trim_end_matches('/'), f.path),
             None => f.url.to_string(),
         };
-        let bytes = match client.get(&url).header("accept", "application/ld+json, application/json;q=0.9, */*;q=0.1").send().await {
+        let bytes = match client
+            .get(&url)
+            .header(
+                "accept",
+                "application/ld+json, application/json;q=0.9, */*;q=0.1",
+            )
+            .send()
+            .await
+        {
             Ok(r) if r.status().is_success() => match r.bytes().await {
                 Ok(b) => b,
                 Err(e) => {
@@ -136,16 +161,21 @@ pub async fn fetch(dest: &Path, base_url: Option<&str>) -> anyhow::Result<Vec<St
         };
         let got = sha256_hex(&bytes);
         if got != f.sha256 {
-            failures.push(format!("{url}: SHA-256 {got} differs from the pin {}; not written", f.sha256));
+            failures.push(format!(
+                "{url}: SHA-256 {got} differs from the pin {}; not written",
+                f.sha256
+            ));
             continue;
         }
         let target = dest.join(f.path);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
         }
         let tmp = target.with_extension("part");
         std::fs::write(&tmp, &bytes).with_context(|| format!("writing {}", tmp.display()))?;
-        std::fs::rename(&tmp, &target).with_context(|| format!("renaming to {}", target.display()))?;
+        std::fs::rename(&tmp, &target)
+            .with_context(|| format!("renaming to {}", target.display()))?;
     }
     Ok(failures)
 }

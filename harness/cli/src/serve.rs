@@ -1,4 +1,5 @@
-//! `accredit serve`: the reference mocks, stand-alone.
+//! `accredit serve`: the reference mocks, stand-alone, so a vendor can click
+//! through a flow by hand before (or after) an automated run.
 
 use std::path::Path;
 
@@ -7,6 +8,19 @@ use crate::{CliError, Exit};
 
 /// Runs a mock until Ctrl-C.
 pub async fn serve(what: ServeWhat, config: &Path) -> Result<Exit, CliError> {
-    let _ = (what, config);
-    Err(CliError::usage(anyhow::anyhow!("serve: wiring pending")))
+    match what {
+        ServeWhat::Platform => {
+            let cfg = accredit_mock_platform::load_config(config).map_err(CliError::usage)?;
+            accredit_mock_platform::serve(cfg)
+                .await
+                .map_err(CliError::harness)?;
+        }
+        ServeWhat::Tool => {
+            let cfg = accredit_mock_tool::load_config(config).map_err(CliError::usage)?;
+            accredit_mock_tool::serve(cfg)
+                .await
+                .map_err(CliError::harness)?;
+        }
+    }
+    Ok(Exit::Passed)
 }

@@ -298,8 +298,10 @@ impl<F> Clone for Case<F> {
 pub struct CaseTable<F> {
     fixture: Arc<F>,
     cases: HashMap<&'static str, CaseFn<F>>,
-    shutdown: Option<Box<dyn FnOnce(Arc<F>) -> BoxFuture<'static, ()> + Send + Sync>>,
+    shutdown: ShutdownHook<F>,
 }
+
+type ShutdownHook<F> = std::sync::Mutex<Option<Box<dyn FnOnce(Arc<F>) -> BoxFuture<'static, ()> + Send + Sync>>>;
 
 impl<F: Send + Sync + 'static> CaseTable<F> {
     /// A table over `fixture`.
@@ -307,7 +309,7 @@ impl<F: Send + Sync + 'static> CaseTable<F> {
         CaseTable {
             fixture: Arc::new(fixture),
             cases: cases.iter().map(|c| (c.meta.id, c.run)).collect(),
-            shutdown: None,
+            shutdown: std::sync::Mutex::new(None),
         }
     }
 
@@ -316,7 +318,7 @@ impl<F: Send + Sync + 'static> CaseTable<F> {
         mut self,
         f: impl FnOnce(Arc<F>) -> BoxFuture<'static, ()> + Send + Sync + 'static,
     ) -> Self {
-        self.shutdown = Some(Box::new(f));
+        self.shutdown = std::sync::Mutex::new(Some(Box::new(f)));
         self
     }
 }
@@ -334,10 +336,13 @@ impl<F: Send + Sync + 'static> crate::suite::SuiteRun for CaseTable<F> {
         }
     }
 
-    fn shutdown(self: Box<Self>) -> BoxFuture<'static, ()> {
-        let this = *self;
-        match this.shutdown {
-            Some(f) => f(this.fixture),
+    fn shutdown(&self) -> BoxFuture<'_, ()> {
+        let hook = match self.shutdown.lock() {
+            Ok(mut g) => g.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        match hook {
+            Some(f) => f(Arc::clone(&self.fixture)),
             None => Box::pin(async {}),
         }
     }

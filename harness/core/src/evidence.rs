@@ -265,8 +265,8 @@ pub fn decode_jwt(s: &str) -> Option<(serde_json::Value, serde_json::Value)> {
 pub fn find_jwts(req: &HttpRequest, resp: Option<&HttpResponse>) -> Vec<DecodedJwt> {
     let mut out = Vec::new();
     let mut push = |found_in: String, raw: &str| {
-        if let Some((header, claims)) = decode_jwt(raw) {
-            if !out.iter().any(|j: &DecodedJwt| j.raw == raw) {
+        if let Some((header, claims)) = decode_jwt(raw)
+            && !out.iter().any(|j: &DecodedJwt| j.raw == raw) {
                 out.push(DecodedJwt {
                     found_in,
                     raw: raw.to_string(),
@@ -274,7 +274,6 @@ pub fn find_jwts(req: &HttpRequest, resp: Option<&HttpResponse>) -> Vec<DecodedJ
                     claims,
                 });
             }
-        }
     };
     if let Ok(u) = url::Url::parse(&req.url) {
         for (k, v) in u.query_pairs() {
@@ -289,8 +288,8 @@ pub fn find_jwts(req: &HttpRequest, resp: Option<&HttpResponse>) -> Vec<DecodedJ
     scan_body("request", &req.body, &mut push);
     if let Some(r) = resp {
         for h in &r.headers {
-            if h.name == "location" {
-                if let Ok(u) = url::Url::parse(&h.value) {
+            if h.name == "location"
+                && let Ok(u) = url::Url::parse(&h.value) {
                     for (k, v) in u.query_pairs().chain(
                         u.fragment()
                             .map(|f| url::form_urlencoded::parse(f.as_bytes()))
@@ -300,7 +299,6 @@ pub fn find_jwts(req: &HttpRequest, resp: Option<&HttpResponse>) -> Vec<DecodedJ
                         push(format!("response.location.{k}"), &v);
                     }
                 }
-            }
         }
         scan_body("response", &r.body, &mut push);
     }
@@ -312,12 +310,11 @@ fn scan_body(side: &str, body: &Body, push: &mut impl FnMut(String, &str)) {
         return;
     };
     let trimmed = text.trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
             scan_json(&format!("{side}.json"), &v, push);
             return;
         }
-    }
     if !text.contains('<') && text.contains('=') {
         for (k, v) in url::form_urlencoded::parse(text.as_bytes()) {
             push(format!("{side}.form.{k}"), &v);
@@ -366,6 +363,12 @@ pub async fn record_layer(
     req: Request,
     next: Next,
 ) -> Response {
+    // The harness's own user agent (following a redirect to this mock) records
+    // its side of the exchange itself; recording it here too would duplicate it
+    // under the wrong direction.
+    if is_harness_request(req.headers()) {
+        return next.run(req).await;
+    }
     let started_at = chrono::Utc::now();
     let t0 = Instant::now();
     let redactor = rec.router.redactor().clone();
@@ -461,6 +464,16 @@ pub async fn record_layer(
         jwts,
     });
     Response::from_parts(rparts, AxumBody::from(rbytes))
+}
+
+/// The User-Agent prefix of every request the harness itself sends.
+pub const HARNESS_USER_AGENT_PREFIX: &str = "accredit/";
+
+fn is_harness_request(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ua| ua.starts_with(HARNESS_USER_AGENT_PREFIX))
 }
 
 /// URL redaction: secret-named query parameters and known secrets.

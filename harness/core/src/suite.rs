@@ -80,8 +80,8 @@ pub struct SuiteStart<'a> {
 pub trait SuiteRun: Send + Sync {
     /// Runs the case `cx.meta`.
     fn run_case<'a>(&'a self, cx: &'a CaseCx) -> BoxFuture<'a, Verdict>;
-    /// Stops what `start` started.
-    fn shutdown(self: Box<Self>) -> BoxFuture<'static, ()>;
+    /// Stops what `start` started. Called once, after the last case.
+    fn shutdown(&self) -> BoxFuture<'_, ()>;
 }
 
 /// Why a suite could not start.

@@ -1,1 +1,301 @@
-//! placeholder
+//! The harness as an LTI 1.3 platform (mock LMS), for certifying tools.
+//!
+//! A real HTTP server on loopback with a real RSA key: it serves its JWKS, and an
+//! OIDC authentication endpoint (GET and POST) that checks the tool's
+//! authentication request (Security Framework §5.1.1 step 2) and answers with an
+//! auto-submitting `form_post` page carrying an RS256 `id_token` and the `state`.
+//!
+//! Why launch plans: each certification case needs its own id_token, including
+//! deliberately broken ones (no `kid`, a foreign signature, expired, a replayed
+//! token). The suite registers a [`LaunchPlan`] under a fresh `login_hint` before it
+//! starts the login at the tool; when the tool's authentication request comes back
+//! with that `login_hint`, the platform builds exactly that token. Every token it
+//! issues is kept ([`RunningPlatform::issued`]) so later steps can replay it.
+//!
+//! Stand-alone use (`accredit serve platform --config FILE`): [`load_config`] +
+//! [`serve`]; with `default_launch = true` an unknown `login_hint` gets a valid
+//! instructor launch, and `GET /` lists "launch" links that start the OIDC flow at
+//! each registered tool's `login_url`.
+
+mod auth;
+mod config;
+mod plan;
+
+use std::net::{SocketAddr, TcpListener as StdListener};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use accredit_core::evidence::{Recorder, record_layer};
+use accredit_core::jose::{JoseError, JwkSet, SigningKey};
+
+pub use config::{ClientRegistration, PlatformConfig, load_config};
+pub use plan::{AuthRequestSeen, Issued, LaunchPlan, NonceRule, Signer};
+
+/// Path of the OIDC authentication endpoint.
+pub const AUTH_PATH: &str = "/lti/auth";
+/// Path of the platform's JWKS.
+pub const JWKS_PATH: &str = "/lti/jwks";
+/// Path that starts a stand-alone launch (`/lti/start?client_id=...`).
+pub const START_PATH: &str = "/lti/start";
+
+/// Why the platform could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum PlatformError {
+    /// The config file cannot be read or parsed.
+    #[error("platform config {path}: {message}")]
+    Config {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Key generation or loading failed.
+    #[error("platform key: {0}")]
+    Key(#[from] JoseError),
+    /// The server failed.
+    #[error("platform server: {0}")]
+    Serve(std::io::Error),
+}
+
+/// The URLs a tool must be configured with to trust this platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformEndpoints {
+    /// `http://addr`
+    pub base_url: String,
+    /// OIDC authentication endpoint.
+    pub auth_url: String,
+    /// JWKS URL.
+    pub jwks_url: String,
+}
+
+/// The endpoints a platform listening on `listen` will have: lets a tool be
+/// configured before the platform starts (the suite starts it at `platform_listen`).
+/// An unspecified address (`0.0.0.0`) is written as `127.0.0.1`.
+pub fn endpoints_for(listen: SocketAddr) -> PlatformEndpoints {
+    let mut addr = listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let base_url = format!("http://{addr}");
+    PlatformEndpoints {
+        auth_url: format!("{base_url}{AUTH_PATH}"),
+        jwks_url: format!("{base_url}{JWKS_PATH}"),
+        base_url,
+    }
+}
+
+/// Reserves a free loopback port: binds `127.0.0.1:0`, reads the port, releases it.
+/// Another process could take it in between; good enough for tests and the demo.
+pub fn reserve_port() -> std::io::Result<SocketAddr> {
+    let l = StdListener::bind("127.0.0.1:0")?;
+    l.local_addr()
+}
+
+/// Shared state of a running platform.
+pub(crate) struct Shared {
+    pub(crate) config: PlatformConfig,
+    pub(crate) key: SigningKey,
+    pub(crate) jwks: JwkSet,
+    pub(crate) endpoints: PlatformEndpoints,
+    pub(crate) plans: Mutex<plan::Plans>,
+}
+
+/// A running mock platform. Dropping it stops the server.
+pub struct RunningPlatform {
+    addr: SocketAddr,
+    endpoints: PlatformEndpoints,
+    shared: Arc<Shared>,
+    cancel: CancellationToken,
+    task: Mutex<Option<JoinHandle<Result<(), std::io::Error>>>>,
+}
+
+impl std::fmt::Debug for RunningPlatform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningPlatform")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningPlatform {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The platform's URLs.
+    pub fn endpoints(&self) -> &PlatformEndpoints {
+        &self.endpoints
+    }
+
+    /// The issuer identifier (`iss`).
+    pub fn issuer(&self) -> &str {
+        &self.shared.config.issuer
+    }
+
+    /// The signing key (its kid is in the JWKS).
+    pub fn key(&self) -> &SigningKey {
+        &self.shared.key
+    }
+
+    /// The published key set.
+    pub fn jwks(&self) -> &JwkSet {
+        &self.shared.jwks
+    }
+
+    /// Registers the token to issue when an authentication request arrives with
+    /// `login_hint`. Replaces an earlier plan for the same hint.
+    pub fn plan(&self, login_hint: impl Into<String>, plan: LaunchPlan) {
+        plan::lock(&self.shared.plans).insert(login_hint.into(), plan);
+    }
+
+    /// The last token issued for `login_hint`, if any.
+    pub fn issued(&self, login_hint: &str) -> Option<Issued> {
+        plan::lock(&self.shared.plans).issued(login_hint)
+    }
+
+    /// Every authentication request received for `login_hint`, with the problems found.
+    pub fn auth_requests(&self, login_hint: &str) -> Vec<AuthRequestSeen> {
+        plan::lock(&self.shared.plans).seen(login_hint)
+    }
+
+    /// A human description of the endpoints (for `accredit serve platform`).
+    pub fn describe(&self) -> String {
+        format!(
+            "mock LTI platform listening on {}\n  issuer:   {}\n  auth URL: {}\n  JWKS URL: {}\n  kid:      {}",
+            self.addr,
+            self.issuer(),
+            self.endpoints.auth_url,
+            self.endpoints.jwks_url,
+            self.shared.key.kid()
+        )
+    }
+
+    /// Stops the server and waits (at most 3 s) for it to finish.
+    pub async fn shutdown(&self) {
+        self.cancel.cancel();
+        let task = plan::lock(&self.task).take();
+        if let Some(mut t) = task
+            && tokio::time::timeout(Duration::from_secs(3), &mut t)
+                .await
+                .is_err()
+        {
+            t.abort();
+        }
+    }
+}
+
+impl Drop for RunningPlatform {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+fn router(shared: Arc<Shared>, recorder: Option<Recorder>) -> Router {
+    let app = Router::new()
+        .route("/", get(auth::index))
+        .route(JWKS_PATH, get(auth::jwks))
+        .route(AUTH_PATH, get(auth::authorize).post(auth::authorize))
+        .route(START_PATH, get(auth::start_launch))
+        .with_state(shared);
+    match recorder {
+        Some(rec) => app.layer(axum::middleware::from_fn_with_state(rec, record_layer)),
+        None => app,
+    }
+}
+
+/// Starts the platform on `config.listen`. Every inbound request is recorded
+/// through `recorder` when given.
+pub async fn start(
+    config: PlatformConfig,
+    recorder: Option<Recorder>,
+) -> Result<RunningPlatform, PlatformError> {
+    let key = match &config.key_file {
+        Some(path) => {
+            let pem = std::fs::read(path).map_err(|e| PlatformError::Config {
+                path: path.display().to_string(),
+                message: format!("cannot read key_file: {e}"),
+            })?;
+            SigningKey::from_pem(&pem, None)?
+        }
+        None => tokio::task::spawn_blocking(SigningKey::generate)
+            .await
+            .map_err(|e| JoseError::Crypto(format!("key generation task failed: {e}")))??,
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| PlatformError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| PlatformError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let endpoints = endpoints_for(addr);
+    let shared = Arc::new(Shared {
+        jwks: key.jwks()?,
+        key,
+        endpoints: endpoints.clone(),
+        config,
+        plans: Mutex::new(plan::Plans::default()),
+    });
+    let cancel = CancellationToken::new();
+    let app = router(Arc::clone(&shared), recorder);
+    let stop = cancel.clone();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await
+    });
+    Ok(RunningPlatform {
+        addr,
+        endpoints,
+        shared,
+        cancel,
+        task: Mutex::new(Some(task)),
+    })
+}
+
+/// Runs the platform until Ctrl-C (`accredit serve platform --config FILE`).
+pub async fn serve(config: PlatformConfig) -> Result<(), PlatformError> {
+    let running = start(config, None).await?;
+    eprintln!("{}", running.describe());
+    eprintln!("press Ctrl-C to stop");
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(PlatformError::Serve)?;
+    running.shutdown().await;
+    Ok(())
+}
+
+/// Escapes text for HTML element content and double-quoted attributes.
+pub(crate) fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}

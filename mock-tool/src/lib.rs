@@ -1,1 +1,361 @@
-//! placeholder
+//! The reference LTI 1.3 tool: a real tool the harness certifies against itself.
+//!
+//! Why it exists: the `lti-tool` suite must be proven on a tool that does
+//! everything right (every case passes) and on the same tool with one defect
+//! injected ([`Fault`]: exactly the cases aimed at that defect fail). It also plays
+//! the tool when the harness certifies platforms (later), and the candidate in
+//! `accredit demo`.
+//!
+//! Endpoints (loopback HTTP, axum):
+//! - [`LOGIN_PATH`] (GET and POST): OIDC third-party-initiated login. Checks `iss`,
+//!   `client_id` and `lti_deployment_id` against the registration, stores a fresh
+//!   `state` + `nonce` server-side *and* sets the state in a cookie, then redirects
+//!   (302) to the platform's authentication endpoint.
+//! - [`LAUNCH_PATH`] (POST `id_token` + `state`): validates the state (cookie and
+//!   server side, single use), the id_token (RS256 only, `kid` required, platform
+//!   JWKS fetched and cached, re-fetched once on an unknown kid), `iss`, `aud`/`azp`,
+//!   `exp`/`iat` with a small leeway, the nonce (bound to the state, never
+//!   replayed), the deployment and the LTI claims. Success: 200 with
+//!   [`SUCCESS_MARKER`]; failure: 400/401/403 with the reason.
+//! - [`JWKS_PATH`]: the tool's own public key.
+//!
+//! Cookie choice: over https the state cookie is `SameSite=None; Secure` (the
+//! platform's form_post is a cross-site POST, which drops Lax cookies). Over plain
+//! http, `Secure` cookies are not sent back and browsers refuse `SameSite=None`
+//! without `Secure`, so the cookie is `SameSite=Lax`: this works when platform and
+//! tool are same-site, e.g. both on 127.0.0.1 (ports do not make sites differ).
+
+mod config;
+mod launch;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::routing::{get, post};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use accredit_core::evidence::{Recorder, record_layer};
+use accredit_core::jose::{JoseError, JwkSet, SigningKey};
+
+pub use config::{Fault, Registration, ToolConfig, load_config};
+
+/// OIDC login initiation path.
+pub const LOGIN_PATH: &str = "/lti/login";
+/// Launch (redirect_uri and target_link_uri) path.
+pub const LAUNCH_PATH: &str = "/lti/launch";
+/// The tool's JWKS path.
+pub const JWKS_PATH: &str = "/lti/jwks";
+/// Text on every accepted launch page.
+pub const SUCCESS_MARKER: &str = "LTI launch accepted";
+
+/// Why the tool could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolError {
+    /// The config is unreadable or invalid.
+    #[error("tool config {path}: {message}")]
+    Config {
+        /// The file (or `(inline)`).
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Key generation failed.
+    #[error("tool key: {0}")]
+    Key(#[from] JoseError),
+    /// The HTTP client for the platform JWKS could not be built.
+    #[error("tool HTTP client: {0}")]
+    Client(String),
+    /// The server failed.
+    #[error("tool server: {0}")]
+    Serve(std::io::Error),
+}
+
+/// The tool's URLs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolUrls {
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub base_url: String,
+    /// OIDC login initiation URL.
+    pub login_url: String,
+    /// Launch URL: the redirect_uri and the target_link_uri.
+    pub launch_url: String,
+    /// The tool's JWKS URL.
+    pub jwks_url: String,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// A login waiting for its launch.
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    pub(crate) nonce: String,
+    pub(crate) target_link_uri: String,
+    pub(crate) created: Instant,
+}
+
+pub(crate) struct Shared {
+    pub(crate) config: ToolConfig,
+    pub(crate) jwks: JwkSet,
+    pub(crate) urls: ToolUrls,
+    pub(crate) secure_cookies: bool,
+    pub(crate) pending: Mutex<HashMap<String, Pending>>,
+    pub(crate) used_nonces: Mutex<HashMap<String, Instant>>,
+    pub(crate) platform_keys: Mutex<Option<(JwkSet, Instant)>>,
+    pub(crate) http: reqwest::Client,
+}
+
+impl Shared {
+    pub(crate) fn has(&self, f: Fault) -> bool {
+        self.config.faults.contains(&f)
+    }
+}
+
+/// A running reference tool. Dropping it stops the server.
+pub struct RunningTool {
+    addr: SocketAddr,
+    urls: ToolUrls,
+    cancel: CancellationToken,
+    task: Mutex<Option<JoinHandle<Result<(), std::io::Error>>>>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for RunningTool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningTool")
+            .field("addr", &self.addr)
+            .field("faults", &self.shared.config.faults)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningTool {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The tool's URLs.
+    pub fn urls(&self) -> &ToolUrls {
+        &self.urls
+    }
+
+    /// The registration the tool runs with.
+    pub fn registration(&self) -> &Registration {
+        &self.shared.config.registration
+    }
+
+    /// The tool's public key set.
+    pub fn jwks(&self) -> &JwkSet {
+        &self.shared.jwks
+    }
+
+    /// A human description (for `accredit serve tool`).
+    pub fn describe(&self) -> String {
+        let r = self.registration();
+        format!(
+            "reference LTI tool listening on {}\n  login URL:  {}\n  launch URL: {} (redirect_uri and target_link_uri)\n  JWKS URL:   {}\n  client_id:  {}\n  deployments: {}\n  trusts issuer {} (auth {}, JWKS {})\n  faults: {:?}",
+            self.addr,
+            self.urls.login_url,
+            self.urls.launch_url,
+            self.urls.jwks_url,
+            r.client_id,
+            r.deployment_ids.join(", "),
+            r.issuer,
+            r.auth_url,
+            r.jwks_url,
+            self.shared.config.faults
+        )
+    }
+
+    /// Stops the server and waits (at most 3 s) for it to finish.
+    pub async fn shutdown(&self) {
+        self.cancel.cancel();
+        let task = lock(&self.task).take();
+        if let Some(mut t) = task
+            && tokio::time::timeout(Duration::from_secs(3), &mut t)
+                .await
+                .is_err()
+        {
+            t.abort();
+        }
+    }
+}
+
+impl Drop for RunningTool {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+fn router(shared: Arc<Shared>, recorder: Option<Recorder>) -> Router {
+    let app = Router::new()
+        .route("/", get(launch::index))
+        .route(LOGIN_PATH, get(launch::login).post(launch::login))
+        .route(LAUNCH_PATH, post(launch::launch))
+        .route(JWKS_PATH, get(launch::jwks))
+        .with_state(shared);
+    match recorder {
+        Some(rec) => app.layer(axum::middleware::from_fn_with_state(rec, record_layer)),
+        None => app,
+    }
+}
+
+/// Starts the tool on `config.listen` (`127.0.0.1:0` picks a free port). Every
+/// inbound request is recorded through `recorder` when given.
+pub async fn start(
+    config: ToolConfig,
+    recorder: Option<Recorder>,
+) -> Result<RunningTool, ToolError> {
+    config.validate()?;
+    let key = tokio::task::spawn_blocking(SigningKey::generate)
+        .await
+        .map_err(|e| JoseError::Crypto(format!("key generation task failed: {e}")))??;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ToolError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ToolError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let base_url = match &config.public_url {
+        Some(u) => u.trim_end_matches('/').to_string(),
+        None => {
+            let mut a = addr;
+            if a.ip().is_unspecified() {
+                a.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            format!("http://{a}")
+        }
+    };
+    let urls = ToolUrls {
+        login_url: format!("{base_url}{LOGIN_PATH}"),
+        launch_url: format!("{base_url}{LAUNCH_PATH}"),
+        jwks_url: format!("{base_url}{JWKS_PATH}"),
+        base_url,
+    };
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(3))
+        .timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| ToolError::Client(e.to_string()))?;
+    let shared = Arc::new(Shared {
+        secure_cookies: urls.base_url.starts_with("https://"),
+        jwks: key.jwks()?,
+        urls: urls.clone(),
+        config,
+        pending: Mutex::new(HashMap::new()),
+        used_nonces: Mutex::new(HashMap::new()),
+        platform_keys: Mutex::new(None),
+        http,
+    });
+    let cancel = CancellationToken::new();
+    let app = router(Arc::clone(&shared), recorder);
+    let stop = cancel.clone();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await
+    });
+    Ok(RunningTool {
+        addr,
+        urls,
+        cancel,
+        task: Mutex::new(Some(task)),
+        shared,
+    })
+}
+
+/// Runs the tool until Ctrl-C (`accredit serve tool --config FILE`).
+pub async fn serve(config: ToolConfig) -> Result<(), ToolError> {
+    let running = start(config, None).await?;
+    eprintln!("{}", running.describe());
+    eprintln!("press Ctrl-C to stop");
+    tokio::signal::ctrl_c().await.map_err(ToolError::Serve)?;
+    running.shutdown().await;
+    Ok(())
+}
+
+/// What a candidate profile needs to know about a started reference tool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoRegistration {
+    /// OIDC login initiation URL.
+    pub login_url: String,
+    /// Launch URL (target_link_uri and redirect_uri).
+    pub launch_url: String,
+    /// The tool's client_id.
+    pub client_id: String,
+    /// The tool's deployment id.
+    pub deployment_id: String,
+    /// The platform issuer the tool trusts.
+    pub issuer: String,
+}
+
+/// client_id used by [`start_reference_tool_for_demo`].
+pub const DEMO_CLIENT_ID: &str = "accredit-reference-tool";
+/// deployment id used by [`start_reference_tool_for_demo`].
+pub const DEMO_DEPLOYMENT_ID: &str = "accredit-deployment-1";
+
+/// Starts the reference tool on a free loopback port, registered with the
+/// platform `issuer` whose authentication endpoint and JWKS are `auth_url` and
+/// `jwks_url` (for the harness's mock platform: `accredit_mock_platform::endpoints_for(addr)`),
+/// with `faults` injected (empty for a correct tool).
+///
+/// Returns the running tool and the values an `[lti-tool]` profile needs; the
+/// suite crate's `demo_profile` writes that profile.
+pub async fn start_reference_tool_for_demo(
+    issuer: &str,
+    auth_url: &str,
+    jwks_url: &str,
+    faults: Vec<Fault>,
+    recorder: Option<Recorder>,
+) -> Result<(RunningTool, DemoRegistration), ToolError> {
+    let mut config = ToolConfig::reference(issuer, auth_url, jwks_url);
+    config.faults = faults;
+    let tool = start(config, recorder).await?;
+    let reg = DemoRegistration {
+        login_url: tool.urls.login_url.clone(),
+        launch_url: tool.urls.launch_url.clone(),
+        client_id: DEMO_CLIENT_ID.into(),
+        deployment_id: DEMO_DEPLOYMENT_ID.into(),
+        issuer: issuer.into(),
+    };
+    Ok((tool, reg))
+}
+
+/// Escapes text for HTML element content and double-quoted attributes.
+pub(crate) fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}

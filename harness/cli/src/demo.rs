@@ -81,6 +81,7 @@ pub async fn run(o: DemoOpts) -> Result<Exit, CliError> {
         let out = match suite.id() {
             accredit_suite_lti::TOOL_SUITE_ID => lti_tool(&o, suite).await?,
             "caliper" => caliper(&o, suite).await?,
+            "oneroster-csv" => oneroster_csv(&o, suite).await?,
             other => {
                 return Err(CliError::harness(anyhow::anyhow!(
                     "the demo has no reference candidate for suite `{other}` (add one in harness/cli/src/demo.rs)"
@@ -175,4 +176,23 @@ async fn caliper(o: &DemoOpts, suite: Arc<dyn Suite>) -> Result<RunOutput, CliEr
         .with_context(|| format!("writing {}", path.display()))
         .map_err(CliError::harness)?;
     pipeline::execute(request(o, suite, None, vec![path])).await
+}
+
+/// `oneroster-csv`: our own sample bundles, 1.1 and 1.2.
+async fn oneroster_csv(o: &DemoOpts, suite: Arc<dyn Suite>) -> Result<RunOutput, CliError> {
+    use accredit_suite_oneroster::tables::Version;
+    let inputs = o.out.join("inputs");
+    let mut paths = Vec::new();
+    for v in [Version::V1p1, Version::V1p2] {
+        let p = accredit_suite_oneroster::write_sample_bundle(&inputs, v)
+            .with_context(|| {
+                format!(
+                    "writing the sample OneRoster bundle under {}",
+                    inputs.display()
+                )
+            })
+            .map_err(CliError::harness)?;
+        paths.push(p);
+    }
+    pipeline::execute(request(o, suite, None, paths)).await
 }

@@ -424,7 +424,7 @@ fn demo_passes_every_suite_and_writes_verifiable_bundles() {
     }
     let o = run(&mut c);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    for suite in ["lti-tool", "caliper"] {
+    for suite in ["lti-tool", "caliper", "oneroster-csv"] {
         let b = out.join(suite);
         for f in [
             "report.json",

@@ -301,7 +301,8 @@ pub struct CaseTable<F> {
     shutdown: ShutdownHook<F>,
 }
 
-type ShutdownHook<F> = std::sync::Mutex<Option<Box<dyn FnOnce(Arc<F>) -> BoxFuture<'static, ()> + Send + Sync>>>;
+type ShutdownHook<F> =
+    std::sync::Mutex<Option<Box<dyn FnOnce(Arc<F>) -> BoxFuture<'static, ()> + Send + Sync>>>;
 
 impl<F: Send + Sync + 'static> CaseTable<F> {
     /// A table over `fixture`.

@@ -266,14 +266,15 @@ pub fn find_jwts(req: &HttpRequest, resp: Option<&HttpResponse>) -> Vec<DecodedJ
     let mut out = Vec::new();
     let mut push = |found_in: String, raw: &str| {
         if let Some((header, claims)) = decode_jwt(raw)
-            && !out.iter().any(|j: &DecodedJwt| j.raw == raw) {
-                out.push(DecodedJwt {
-                    found_in,
-                    raw: raw.to_string(),
-                    header,
-                    claims,
-                });
-            }
+            && !out.iter().any(|j: &DecodedJwt| j.raw == raw)
+        {
+            out.push(DecodedJwt {
+                found_in,
+                raw: raw.to_string(),
+                header,
+                claims,
+            });
+        }
     };
     if let Ok(u) = url::Url::parse(&req.url) {
         for (k, v) in u.query_pairs() {
@@ -289,16 +290,17 @@ pub fn find_jwts(req: &HttpRequest, resp: Option<&HttpResponse>) -> Vec<DecodedJ
     if let Some(r) = resp {
         for h in &r.headers {
             if h.name == "location"
-                && let Ok(u) = url::Url::parse(&h.value) {
-                    for (k, v) in u.query_pairs().chain(
-                        u.fragment()
-                            .map(|f| url::form_urlencoded::parse(f.as_bytes()))
-                            .into_iter()
-                            .flatten(),
-                    ) {
-                        push(format!("response.location.{k}"), &v);
-                    }
+                && let Ok(u) = url::Url::parse(&h.value)
+            {
+                for (k, v) in u.query_pairs().chain(
+                    u.fragment()
+                        .map(|f| url::form_urlencoded::parse(f.as_bytes()))
+                        .into_iter()
+                        .flatten(),
+                ) {
+                    push(format!("response.location.{k}"), &v);
                 }
+            }
         }
         scan_body("response", &r.body, &mut push);
     }
@@ -311,10 +313,11 @@ fn scan_body(side: &str, body: &Body, push: &mut impl FnMut(String, &str)) {
     };
     let trimmed = text.trim_start();
     if (trimmed.starts_with('{') || trimmed.starts_with('['))
-        && let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
-            scan_json(&format!("{side}.json"), &v, push);
-            return;
-        }
+        && let Ok(v) = serde_json::from_str::<serde_json::Value>(text)
+    {
+        scan_json(&format!("{side}.json"), &v, push);
+        return;
+    }
     if !text.contains('<') && text.contains('=') {
         for (k, v) in url::form_urlencoded::parse(text.as_bytes()) {
             push(format!("{side}.form.{k}"), &v);

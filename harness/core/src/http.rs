@@ -168,10 +168,10 @@ impl RecordingClient {
                 if let (Ok(n), Ok(v)) = (
                     reqwest::header::HeaderName::from_bytes(name.as_bytes()),
                     reqwest::header::HeaderValue::from_str(value),
-                )
-                    && !req.headers().contains_key(&n) {
-                        req.headers_mut().insert(n, v);
-                    }
+                ) && !req.headers().contains_key(&n)
+                {
+                    req.headers_mut().insert(n, v);
+                }
             }
         }
         let redactor = self.log.redactor().clone();

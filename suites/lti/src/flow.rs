@@ -1,0 +1,502 @@
+//! One OIDC launch, driven end to end, and how to read its outcome.
+//!
+//! [`run_launch`] plans the id_token at the mock platform under a fresh
+//! `login_hint`, starts the login at the tool, and lets the [`UserAgent`] follow
+//! the tool's redirect to the platform, the platform's `form_post` page back to the
+//! tool, and whatever the tool does next. [`LaunchRun`] then answers the questions
+//! cases ask: what did the authentication request look like, did the id_token reach
+//! the tool, and did the tool accept or refuse it ([`Reaction`]).
+
+use std::time::Duration;
+
+use reqwest::Method;
+use url::Url;
+
+use accredit_core::CaseCx;
+use accredit_core::Verdict;
+use accredit_mock_platform::{AUTH_PATH, LaunchPlan, RunningPlatform};
+
+use crate::profile::LtiToolProfile;
+use crate::ua::{Hop, Journey, Nav, UaError, UserAgent};
+
+/// What every lti-tool case works with.
+pub struct Fixture {
+    /// The candidate's profile table.
+    pub profile: LtiToolProfile,
+    /// The harness's platform.
+    pub platform: RunningPlatform,
+}
+
+/// How the harness sends the login initiation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginMethod {
+    /// Query parameters.
+    Get,
+    /// Form POST.
+    Post,
+}
+
+/// The fresh, unguessable values of one launch; all are correlation keys.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    /// `login_hint` sent to the tool.
+    pub login_hint: String,
+    /// `lti_message_hint` sent to the tool.
+    pub message_hint: String,
+    /// Short unique tag for payload ids.
+    pub tag: String,
+}
+
+impl Attempt {
+    /// New values, claimed by `cx` so the mocks' records land in its evidence.
+    pub fn new(cx: &CaseCx) -> Attempt {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let a = Attempt {
+            login_hint: format!("lh-{id}"),
+            message_hint: format!("mh-{}", uuid::Uuid::new_v4().simple()),
+            tag: id.get(..12).unwrap_or(&id).to_string(),
+        };
+        cx.correlate(a.login_hint.clone());
+        cx.correlate(a.message_hint.clone());
+        a
+    }
+}
+
+/// The browser's journey through one launch.
+#[derive(Debug, Clone)]
+pub struct LaunchRun {
+    /// Every hop.
+    pub journey: Journey,
+    /// Index of the hop to the platform's authentication endpoint.
+    pub auth: Option<usize>,
+    /// Index of the hop that posted the id_token to the tool.
+    pub delivered: Option<usize>,
+}
+
+/// How the tool reacted to a delivered launch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reaction {
+    /// 2xx (with the success marker, when configured).
+    Accepted(u16),
+    /// 2xx without the configured success marker.
+    NoMarker(u16),
+    /// 4xx.
+    Refused(u16),
+    /// 5xx.
+    Crashed(u16),
+    /// Anything else (1xx, a 3xx without a usable Location).
+    Unclear(u16),
+}
+
+impl LaunchRun {
+    /// The authentication request's parameters, if the browser got there.
+    pub fn auth_params(&self) -> Option<Vec<(String, String)>> {
+        self.auth
+            .and_then(|i| self.journey.hops.get(i))
+            .map(|h| h.nav.params())
+    }
+
+    /// The hop the browser stopped on.
+    pub fn last(&self) -> Option<&Hop> {
+        self.journey.last()
+    }
+
+    /// The first hop (the login initiation).
+    pub fn first(&self) -> Option<&Hop> {
+        self.journey.hops.first()
+    }
+
+    /// How the tool reacted to the launch (`None` when it was never delivered).
+    pub fn reaction(&self, marker: Option<&str>) -> Option<Reaction> {
+        self.delivered?;
+        let last = self.last()?;
+        let s = last.status;
+        Some(match s {
+            200..=299 => match marker {
+                Some(m) if !last.response.text().contains(m) => Reaction::NoMarker(s),
+                _ => Reaction::Accepted(s),
+            },
+            400..=499 => Reaction::Refused(s),
+            500..=599 => Reaction::Crashed(s),
+            _ => Reaction::Unclear(s),
+        })
+    }
+
+    /// Why the id_token never reached the tool, when it did not.
+    pub fn undelivered_reason(&self, platform: &RunningPlatform, hint: &str) -> Option<String> {
+        if self.delivered.is_some() {
+            return None;
+        }
+        if self.auth.is_none() {
+            return Some(match self.first() {
+                Some(h) => format!(
+                    "the tool's login initiation did not lead to the platform's authentication endpoint: it answered HTTP {}{}",
+                    h.status,
+                    h.response
+                        .header("location")
+                        .map(|l| format!(" with Location {l}"))
+                        .unwrap_or_else(|| format!(": {}", snippet(&h.response.text())))
+                ),
+                None => "the login initiation got no answer".into(),
+            });
+        }
+        let problems: Vec<String> = platform
+            .auth_requests(hint)
+            .last()
+            .map(|s| s.problems.clone())
+            .unwrap_or_default();
+        Some(if problems.is_empty() {
+            "the platform's form_post page was not submitted to the tool".into()
+        } else {
+            format!(
+                "the platform refused the authentication request: {}",
+                problems.join("; ")
+            )
+        })
+    }
+}
+
+/// A short, single-line excerpt of a body for messages: the visible text of an
+/// HTML page (its `<body>`, tags stripped), or the start of any other body.
+pub fn snippet(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let body = lower
+        .find("<body")
+        .and_then(|i| text.get(i..))
+        .unwrap_or(text);
+    let mut visible = String::with_capacity(body.len().min(4096));
+    let mut in_tag = false;
+    for c in body.chars().take(16 * 1024) {
+        match c {
+            '<' => {
+                in_tag = true;
+                visible.push(' ');
+            }
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => visible.push(c),
+            _ => {}
+        }
+    }
+    let decoded = crate::html::decode_entities(&visible);
+    let flat: String = decoded.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", &flat[..i]),
+        None => flat,
+    }
+}
+
+fn is_platform_auth(url: &Url, platform: &RunningPlatform) -> bool {
+    url.port_or_known_default() == Some(platform.addr().port())
+        && url.path() == AUTH_PATH
+        && url.host_str().is_some_and(|h| {
+            h == "localhost"
+                || h == "127.0.0.1"
+                || h == "[::1]"
+                || h == platform.addr().ip().to_string()
+        })
+}
+
+/// Time a case leaves itself to report a clear error before the runner's timeout.
+const MARGIN: Duration = Duration::from_millis(300);
+
+/// Runs one launch: plans `plan` under `attempt.login_hint`, sends the login
+/// initiation with `method`, and browses to the end. `Err` is a message for an
+/// `error` verdict: the tool could not be reached or the browse broke.
+pub async fn run_launch(
+    fx: &Fixture,
+    cx: &CaseCx,
+    ua: &UserAgent,
+    attempt: &Attempt,
+    plan: LaunchPlan,
+    method: LoginMethod,
+) -> Result<LaunchRun, String> {
+    let p = &fx.profile;
+    fx.platform.plan(
+        attempt.login_hint.clone(),
+        plan.expecting_message_hint(attempt.message_hint.clone()),
+    );
+    let params: Vec<(String, String)> = [
+        ("iss", p.issuer.as_str()),
+        ("login_hint", attempt.login_hint.as_str()),
+        ("target_link_uri", p.launch_url.as_str()),
+        ("lti_message_hint", attempt.message_hint.as_str()),
+        ("client_id", p.client_id.as_str()),
+        ("lti_deployment_id", p.deployment_id.as_str()),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let login = p.login_url.0.clone();
+    let first = match method {
+        LoginMethod::Get => Nav::get(login, &params),
+        LoginMethod::Post => Nav::post(login, params),
+    };
+    cx.log(format!(
+        "login initiation ({method:?}) to {} with login_hint {}",
+        p.login_url, attempt.login_hint
+    ));
+    let journey = ua
+        .browse(first, cx.remaining().saturating_sub(MARGIN))
+        .await
+        .map_err(|e| describe_ua_error(&e, fx))?;
+    let auth = journey
+        .hops
+        .iter()
+        .position(|h| is_platform_auth(&h.nav.url, &fx.platform));
+    let delivered = auth.and_then(|a| {
+        journey
+            .hops
+            .iter()
+            .enumerate()
+            .skip(a + 1)
+            .find_map(|(i, h)| {
+                (h.nav.method == Method::POST && h.nav.form.iter().any(|(k, _)| k == "id_token"))
+                    .then_some(i)
+            })
+    });
+    let run = LaunchRun {
+        journey,
+        auth,
+        delivered,
+    };
+    if let Some(params) = run.auth_params() {
+        for key in ["state", "nonce"] {
+            if let Some((_, v)) = params.iter().find(|(k, v)| k == key && v.len() >= 8) {
+                cx.correlate(v.clone());
+            }
+        }
+    }
+    Ok(run)
+}
+
+fn describe_ua_error(e: &UaError, fx: &Fixture) -> String {
+    match e {
+        UaError::Http { hops, error, .. } if hops.is_empty() => format!(
+            "could not reach the tool's login URL {}: {error}",
+            fx.profile.login_url
+        ),
+        UaError::Http {
+            hops,
+            method,
+            url,
+            error,
+        } => format!(
+            "the launch broke off after {} step(s): {method} {url}: {error}",
+            hops.len()
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// Judges a delivered launch that must be accepted.
+pub fn require_accepted(v: &mut Verdict, run: &LaunchRun, marker: Option<&str>) -> bool {
+    let detail = match run.reaction(marker) {
+        Some(Reaction::Accepted(_)) => String::new(),
+        Some(Reaction::NoMarker(s)) => format!(
+            "HTTP {s} but the page lacks the success marker {:?}",
+            marker.unwrap_or_default()
+        ),
+        Some(Reaction::Refused(s)) | Some(Reaction::Unclear(s)) => format!(
+            "the tool answered HTTP {s}: {}",
+            run.last()
+                .map(|h| snippet(&h.response.text()))
+                .unwrap_or_default()
+        ),
+        Some(Reaction::Crashed(s)) => format!(
+            "the tool crashed (HTTP {s}): {}",
+            run.last()
+                .map(|h| snippet(&h.response.text()))
+                .unwrap_or_default()
+        ),
+        None => "the launch was never delivered".into(),
+    };
+    v.require("valid launch accepted", detail.is_empty(), detail)
+}
+
+/// Judges a delivered launch that must be refused: 4xx (or a 2xx page without the
+/// configured success marker) passes, acceptance fails, 5xx warns.
+pub fn judge_refusal(v: &mut Verdict, run: &LaunchRun, marker: Option<&str>, what: &str) {
+    let name = format!("refused: {what}");
+    let body = || {
+        run.last()
+            .map(|h| snippet(&h.response.text()))
+            .unwrap_or_default()
+    };
+    match run.reaction(marker) {
+        Some(Reaction::Refused(s)) => {
+            v.check(
+                name,
+                accredit_core::Outcome::Pass,
+                format!("HTTP {s}: {}", body()),
+            );
+        }
+        Some(Reaction::NoMarker(s)) => {
+            v.check(
+                name,
+                accredit_core::Outcome::Pass,
+                format!("HTTP {s} without the success marker: {}", body()),
+            );
+        }
+        Some(Reaction::Accepted(s)) => {
+            v.check(
+                name,
+                accredit_core::Outcome::Fail,
+                format!("the tool accepted it (HTTP {s}): {}", body()),
+            );
+        }
+        Some(Reaction::Crashed(s)) => {
+            v.check(
+                name,
+                accredit_core::Outcome::Warn,
+                format!("crashed rather than refused (HTTP {s}): {}", body()),
+            );
+        }
+        Some(Reaction::Unclear(s)) => {
+            v.check(
+                name,
+                accredit_core::Outcome::Review,
+                format!("HTTP {s}: neither an accepted page nor a refusal; judge the evidence"),
+            );
+        }
+        None => {
+            v.check(
+                name,
+                accredit_core::Outcome::Error,
+                "the launch was never delivered",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use accredit_core::Outcome;
+    use accredit_core::http::Captured;
+    use rstest::rstest;
+
+    fn hop(method: Method, url: &str, form: &[(&str, &str)], status: u16, body: &str) -> Hop {
+        let url = Url::parse(url).unwrap_or_else(|e| panic!("{e}"));
+        let nav = Nav {
+            method,
+            url: url.clone(),
+            form: form
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        Hop {
+            nav,
+            status,
+            seq: 0,
+            response: Captured {
+                status: reqwest::StatusCode::from_u16(status).unwrap_or_else(|e| panic!("{e}")),
+                headers: reqwest::header::HeaderMap::new(),
+                url,
+                body: body.as_bytes().to_vec().into(),
+                seq: 0,
+            },
+        }
+    }
+
+    fn run(final_status: u16, body: &str, delivered: bool) -> LaunchRun {
+        let hops = vec![
+            hop(Method::GET, "http://tool/login", &[], 302, ""),
+            hop(Method::GET, "http://127.0.0.1:9/lti/auth", &[], 200, "form"),
+            hop(
+                Method::POST,
+                "http://tool/launch",
+                &[("id_token", "a.b.c"), ("state", "s")],
+                final_status,
+                body,
+            ),
+        ];
+        LaunchRun {
+            journey: Journey { hops },
+            auth: Some(1),
+            delivered: delivered.then_some(2),
+        }
+    }
+
+    #[rstest]
+    #[case::accepted(
+        200,
+        "<body>Welcome</body>",
+        Some("Welcome"),
+        Some(Reaction::Accepted(200))
+    )]
+    #[case::accepted_without_marker_config(
+        200,
+        "<body>hi</body>",
+        None,
+        Some(Reaction::Accepted(200))
+    )]
+    #[case::no_marker(
+        200,
+        "<body>Error: bad token</body>",
+        Some("Welcome"),
+        Some(Reaction::NoMarker(200))
+    )]
+    #[case::refused(401, "nope", None, Some(Reaction::Refused(401)))]
+    #[case::crashed(500, "boom", None, Some(Reaction::Crashed(500)))]
+    #[case::unclear(302, "", None, Some(Reaction::Unclear(302)))]
+    fn reactions(
+        #[case] status: u16,
+        #[case] body: &str,
+        #[case] marker: Option<&str>,
+        #[case] expected: Option<Reaction>,
+    ) {
+        assert_eq!(run(status, body, true).reaction(marker), expected);
+    }
+
+    #[test]
+    fn an_undelivered_launch_has_no_reaction() {
+        assert_eq!(run(200, "", false).reaction(None), None);
+    }
+
+    #[rstest]
+    #[case::refusal_passes(401, None, Outcome::Pass)]
+    #[case::acceptance_fails(200, None, Outcome::Fail)]
+    #[case::missing_marker_counts_as_refusal(200, Some("Welcome"), Outcome::Pass)]
+    #[case::crash_warns(500, None, Outcome::Warn)]
+    #[case::unclear_needs_review(302, None, Outcome::Review)]
+    fn refusal_judging(
+        #[case] status: u16,
+        #[case] marker: Option<&str>,
+        #[case] expected: Outcome,
+    ) {
+        let mut v = Verdict::new();
+        judge_refusal(
+            &mut v,
+            &run(status, "<body>page</body>", true),
+            marker,
+            "a bad token",
+        );
+        assert_eq!(v.outcome(), expected, "{}", v.message());
+        if expected == Outcome::Warn {
+            assert!(
+                v.message().contains("crashed rather than refused"),
+                "{}",
+                v.message()
+            );
+        }
+    }
+
+    #[rstest]
+    #[case::html(
+        "<html><head><title>T</title></head><body><h1>Refused</h1><p>bad &amp; sad</p></body></html>",
+        "Refused bad & sad"
+    )]
+    #[case::plain("  a\n  b ", "a b")]
+    #[case::broken_tag("<body><p unclosed", "")]
+    fn snippets_show_visible_text(#[case] body: &str, #[case] expected: &str) {
+        assert_eq!(snippet(body), expected);
+    }
+
+    #[test]
+    fn long_snippets_are_cut() {
+        let s = snippet(&"é".repeat(500));
+        assert_eq!(s.chars().count(), 201);
+        assert!(s.ends_with('…'));
+    }
+}

@@ -1,0 +1,165 @@
+//! The `[lti-tool]` profile table: how to reach the candidate tool, and where the
+//! harness's mock platform must listen so the tool's registration points at it.
+
+use std::net::SocketAddr;
+
+use serde::Deserialize;
+
+use accredit_core::profile::HttpUrl;
+
+/// A platform issuer identifier, kept exactly as written (tools compare `iss`
+/// byte for byte, so it is never normalised). Must be an absolute http(s) URL
+/// without query or fragment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issuer(pub String);
+
+impl Issuer {
+    /// As written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Issuer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Issuer, D::Error> {
+        let s = String::deserialize(d)?;
+        let u = url::Url::parse(&s)
+            .map_err(|e| serde::de::Error::custom(format!("`{s}` is not an absolute URL: {e}")))?;
+        if u.scheme() != "https" && u.scheme() != "http" {
+            return Err(serde::de::Error::custom(format!(
+                "`{s}` must be an https (or, for local testing, http) URL"
+            )));
+        }
+        if u.query().is_some() || u.fragment().is_some() {
+            return Err(serde::de::Error::custom(format!(
+                "`{s}`: an issuer has no query or fragment (Security Framework, ID Token `iss`)"
+            )));
+        }
+        Ok(Issuer(s))
+    }
+}
+
+/// The `[lti-tool]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LtiToolProfile {
+    /// The tool's OIDC login initiation URL.
+    pub login_url: HttpUrl,
+    /// The launch URL sent as `target_link_uri` (and the default redirect URI).
+    pub launch_url: HttpUrl,
+    /// Redirect URIs registered for the tool; default: `[launch_url]`.
+    #[serde(default)]
+    pub redirect_uris: Vec<HttpUrl>,
+    /// The tool's client_id at the harness platform.
+    pub client_id: String,
+    /// The deployment id the tool knows.
+    pub deployment_id: String,
+    /// The platform issuer the tool has registered.
+    pub issuer: Issuer,
+    /// Where the harness's mock platform listens (the tool was configured with
+    /// `http://<platform_listen>/lti/auth` and `/lti/jwks`).
+    pub platform_listen: SocketAddr,
+    /// Text that appears on the tool's page after an accepted launch.
+    #[serde(default)]
+    pub success_marker: Option<String>,
+}
+
+impl LtiToolProfile {
+    /// Registered redirect URIs (the launch URL when none are listed).
+    pub fn redirect_uris(&self) -> Vec<String> {
+        if self.redirect_uris.is_empty() {
+            vec![self.launch_url.as_str().to_string()]
+        } else {
+            self.redirect_uris
+                .iter()
+                .map(|u| u.as_str().to_string())
+                .collect()
+        }
+    }
+}
+
+/// The commented template written by `accredit init lti-tool`.
+pub const TEMPLATE: &str = r#"# accredit candidate profile: LTI Advantage 1.3 tool certification.
+# The harness plays the LTI platform (LMS) and the user's browser; your tool is
+# the candidate. Register the harness as a platform in your tool first:
+#   issuer (iss)         = the `issuer` below, exactly as written
+#   client_id            = the `client_id` below
+#   deployment id        = the `deployment_id` below
+#   OIDC auth endpoint   = http://<platform_listen>/lti/auth
+#   JWKS URL             = http://<platform_listen>/lti/jwks
+# The harness generates a fresh RSA key per run; its kid changes, so your tool
+# must fetch the JWKS (and re-fetch it on an unknown kid).
+
+[candidate]
+name = "My LTI tool"
+# version = "1.0.0"
+# vendor = "Example Inc."
+
+[lti-tool]
+# The tool's OIDC third-party login initiation URL (GET and POST are both used).
+login_url = "https://tool.example/lti/login"
+# The launch URL: sent as target_link_uri, and the default redirect URI.
+launch_url = "https://tool.example/lti/launch"
+# Redirect URIs registered for the tool, if the tool posts the id_token elsewhere.
+# redirect_uris = ["https://tool.example/lti/launch"]
+# The tool's client_id at the harness platform.
+client_id = "accredit-tool-1"
+# The deployment id the tool has registered.
+deployment_id = "deployment-1"
+# The platform issuer the tool has registered (compared byte for byte: mind the
+# trailing slash).
+issuer = "https://accredit.platform.example"
+# Where the harness's mock platform listens (your tool calls it here).
+platform_listen = "127.0.0.1:9001"
+# Text your tool shows after an accepted launch; when set, a 2xx page without it
+# counts as "not accepted".
+# success_marker = "Welcome"
+"#;
+
+/// The `[lti-tool]` profile text for a tool registered with the given values
+/// (used by `accredit demo` with the reference tool).
+#[allow(clippy::too_many_arguments)]
+pub fn demo_profile(
+    candidate_name: &str,
+    login_url: &str,
+    launch_url: &str,
+    client_id: &str,
+    deployment_id: &str,
+    issuer: &str,
+    platform_listen: SocketAddr,
+    success_marker: Option<&str>,
+) -> String {
+    let q = toml_string;
+    let mut out = format!(
+        "# Generated by accredit for a demo run.\n[candidate]\nname = {}\n\n[lti-tool]\nlogin_url = {}\nlaunch_url = {}\nclient_id = {}\ndeployment_id = {}\nissuer = {}\nplatform_listen = {}\n",
+        q(candidate_name),
+        q(login_url),
+        q(launch_url),
+        q(client_id),
+        q(deployment_id),
+        q(issuer),
+        q(&platform_listen.to_string()),
+    );
+    if let Some(m) = success_marker {
+        out.push_str(&format!("success_marker = {}\n", q(m)));
+    }
+    out
+}
+
+/// A TOML basic string.
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

@@ -1,0 +1,129 @@
+//! The lti-tool suite against the reference tool: a correct tool passes every
+//! case, and each injected fault fails exactly the cases aimed at it.
+
+mod common;
+
+/// Cases in the lti-tool catalog.
+const CASES: usize = 16;
+
+use std::time::Duration;
+
+use accredit_core::Outcome;
+use accredit_core::reports::Direction;
+use accredit_mock_tool::Fault;
+use rstest::rstest;
+
+use common::{dump, non_passing, reference_tool, run_suite};
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_tool_passes_every_case() {
+    let (tool, profile) = reference_tool(vec![]).await;
+    let record = run_suite(&profile, TIMEOUT).await;
+    tool.shutdown().await;
+    eprintln!("{}", dump(&record));
+    assert!(
+        record.aborted.is_none() && record.not_run.is_empty(),
+        "{}",
+        dump(&record)
+    );
+    assert_eq!(record.results.len(), CASES, "{}", dump(&record));
+    assert_eq!(non_passing(&record), vec![], "{}", dump(&record));
+
+    let instructor = record
+        .results
+        .iter()
+        .find(|c| c.id == "lti.tool.core.launch.instructor")
+        .unwrap_or_else(|| panic!("instructor case missing"));
+    let names: Vec<&str> = instructor.checks.iter().map(|c| c.name.as_str()).collect();
+    for expected in [
+        "auth request: scope contains openid",
+        "auth request: response_mode = form_post",
+        "auth request: login_hint echoed unaltered",
+        "auth request: lti_message_hint echoed unaltered",
+        "auth request: redirect_uri is a registered redirect URI",
+        "valid launch accepted",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "missing check {expected:?} in {names:?}"
+        );
+    }
+    // Evidence holds every hop of the browser, once each, in the right direction.
+    let ev = record
+        .evidence
+        .iter()
+        .find(|e| e.case_id == "lti.tool.core.launch.instructor")
+        .unwrap_or_else(|| panic!("no evidence for the instructor case"));
+    let hops: Vec<String> = ev
+        .exchanges
+        .iter()
+        .map(|x| format!("{:?} {} {}", x.direction, x.request.method, x.request.url))
+        .collect();
+    assert!(
+        ev.exchanges.len() == 3,
+        "login, auth request, launch: {hops:#?}"
+    );
+    assert!(
+        ev.exchanges
+            .iter()
+            .any(|x| x.direction == Direction::HarnessToMock && x.request.url.contains("/lti/auth")),
+        "the browser's visit to the platform is recorded as harness-to-mock: {hops:#?}"
+    );
+    assert!(
+        ev.exchanges.iter().any(|x| !x.jwts.is_empty()),
+        "the id_token is decoded in the evidence"
+    );
+}
+
+/// What each fault must break, and nothing else. Exhaustive on purpose: a new
+/// fault does not compile until its expectations are written down.
+fn expected(fault: Fault) -> Vec<(&'static str, Outcome)> {
+    match fault {
+        Fault::SkipSignatureCheck => vec![("lti.tool.sec.bad-signature", Outcome::Fail)],
+        Fault::AcceptExpired => vec![("lti.tool.core.bad.timestamps", Outcome::Fail)],
+        Fault::IgnoreNonce => vec![("lti.tool.sec.nonce-replay", Outcome::Fail)],
+        // The replay case cannot run when the first, valid launch is refused.
+        Fault::RefuseAllLaunches => vec![
+            ("lti.tool.core.launch.instructor", Outcome::Fail),
+            ("lti.tool.core.launch.student", Outcome::Fail),
+            ("lti.tool.sec.nonce-replay", Outcome::Error),
+        ],
+    }
+}
+
+#[rstest]
+#[case::skip_signature_check(Fault::SkipSignatureCheck)]
+#[case::accept_expired(Fault::AcceptExpired)]
+#[case::ignore_nonce(Fault::IgnoreNonce)]
+#[case::refuse_all_launches(Fault::RefuseAllLaunches)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_fault_fails_exactly_its_cases(#[case] fault: Fault) {
+    let (tool, profile) = reference_tool(vec![fault]).await;
+    let record = run_suite(&profile, TIMEOUT).await;
+    tool.shutdown().await;
+    eprintln!("fault {fault:?}:\n{}", dump(&record));
+    let got = non_passing(&record);
+    let want: Vec<(String, Outcome)> = expected(fault)
+        .into_iter()
+        .map(|(id, o)| (id.to_string(), o))
+        .collect();
+    assert_eq!(got, want, "fault {fault:?}:\n{}", dump(&record));
+}
+
+#[test]
+fn the_catalog_size_is_known() {
+    use accredit_core::Suite;
+    assert_eq!(accredit_suite_lti::LtiToolSuite.catalog().len(), CASES);
+}
+
+#[test]
+fn the_matrix_covers_every_fault() {
+    for f in Fault::ALL {
+        assert!(
+            !expected(f).is_empty(),
+            "{f:?} must break at least one case"
+        );
+    }
+}

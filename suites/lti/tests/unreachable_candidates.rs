@@ -1,0 +1,76 @@
+//! Candidates that are down or hang: every case ends in `error` (or `fail`) with a
+//! clear message, within the case timeout; the run never hangs.
+
+mod common;
+
+/// Cases in the lti-tool catalog.
+const CASES: usize = 16;
+
+use std::time::{Duration, Instant};
+
+use accredit_core::Outcome;
+use accredit_suite_lti::reserve_port;
+
+use common::{dump, profile_for, run_suite};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_that_is_down_gives_errors_naming_the_login_url() {
+    let closed = reserve_port().unwrap_or_else(|e| panic!("{e}"));
+    let platform = reserve_port().unwrap_or_else(|e| panic!("{e}"));
+    let login = format!("http://{closed}/lti/login");
+    let profile = profile_for(&login, &format!("http://{closed}/lti/launch"), platform);
+    let record = run_suite(&profile, Duration::from_secs(10)).await;
+    assert_eq!(record.results.len(), CASES, "{}", dump(&record));
+    for c in &record.results {
+        assert_eq!(c.outcome, Outcome::Error, "{}", dump(&record));
+        assert!(
+            c.message.contains("could not reach the tool's login URL")
+                && c.message.contains(&login),
+            "{}: {}",
+            c.id,
+            c.message
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_that_hangs_times_out_cleanly() {
+    // Accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    let platform = reserve_port().unwrap_or_else(|e| panic!("{e}"));
+    let profile = profile_for(
+        &format!("http://{addr}/lti/login"),
+        &format!("http://{addr}/lti/launch"),
+        platform,
+    );
+    let case_timeout = Duration::from_secs(2);
+    let t0 = Instant::now();
+    let record = tokio::time::timeout(Duration::from_secs(60), run_suite(&profile, case_timeout))
+        .await
+        .unwrap_or_else(|_| panic!("the run hung"));
+    hold.abort();
+    // 16 cases, 4 at a time, 2 s each: about 8 s.
+    assert!(
+        t0.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        t0.elapsed()
+    );
+    assert_eq!(record.results.len(), CASES, "{}", dump(&record));
+    for c in &record.results {
+        assert!(
+            matches!(c.outcome, Outcome::Error | Outcome::Fail),
+            "{}",
+            dump(&record)
+        );
+        assert!(c.message.contains("timed out"), "{}: {}", c.id, c.message);
+    }
+}

@@ -1,0 +1,139 @@
+//! The `oneroster-csv` suite: validation of OneRoster 1.1 and 1.2 CSV bundles
+//! (`accredit validate oneroster-csv BUNDLE.zip|DIR`).
+//!
+//! Thin first slice: the manifest's semantics and every file's exact header.
+//! Layout: [`tables`] holds the binding's files and headers per version;
+//! [`csv`] a strict RFC 4180 reader that locates violations; [`package`] reads a
+//! zip or directory under size and path-safety limits; [`validate`] the pure
+//! checks; [`rules`] the catalog; [`OneRosterCsvSuite`] wires it into the harness.
+
+pub mod csv;
+pub mod package;
+pub mod rules;
+pub mod sample;
+pub mod tables;
+pub mod validate;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use futures::future::BoxFuture;
+
+use accredit_core::{
+    Case, CaseCx, CaseMeta, CaseTable, Outcome, Suite, SuiteError, SuiteKind, SuiteRun, SuiteStart,
+    Verdict,
+};
+
+pub use package::{Limits, Package};
+pub use sample::{sample_files, write_sample_bundle};
+pub use validate::{Validation, validate_package};
+
+use rules::{Scope, rules};
+
+/// Reads and validates every bundle in `inputs`.
+pub fn validate_bundles(inputs: &[PathBuf], limits: &Limits) -> Result<Validation, SuiteError> {
+    if inputs.is_empty() {
+        return Err(SuiteError::Usage(
+            "no input: give one or more bundles (.zip or directory)".into(),
+        ));
+    }
+    let mut out = Validation::default();
+    for path in inputs {
+        if !path.exists() {
+            return Err(SuiteError::Usage(format!(
+                "input {} does not exist",
+                path.display()
+            )));
+        }
+        if let Some(pkg) = package::read(path, limits, &mut out) {
+            validate_package(&pkg, &mut out);
+        }
+    }
+    Ok(out)
+}
+
+/// The validation of all inputs, shared by the cases.
+#[derive(Debug)]
+pub struct Fixture {
+    /// Findings and applied rules.
+    pub validation: Validation,
+    scopes: HashMap<&'static str, Scope>,
+}
+
+impl Fixture {
+    /// Validates `inputs` with `limits`.
+    pub fn prepare(inputs: &[PathBuf], limits: &Limits) -> Result<Fixture, SuiteError> {
+        Ok(Fixture {
+            validation: validate_bundles(inputs, limits)?,
+            scopes: rules().into_iter().map(|r| (r.meta.id, r.scope)).collect(),
+        })
+    }
+
+    /// The verdict of rule `id`: its findings, else pass if it applied, else skip.
+    pub fn verdict(&self, id: &str) -> Verdict {
+        let findings: Vec<_> = self.validation.of(id).cloned().collect();
+        if !findings.is_empty() {
+            return Verdict {
+                findings,
+                ..Verdict::default()
+            };
+        }
+        if self.validation.applied.contains(id) {
+            let mut v = Verdict::new();
+            v.check("no violation found", Outcome::Pass, "");
+            return v;
+        }
+        let scope = self.scopes.get(id).copied();
+        Verdict::skip(scope.map_or("the rule did not apply", Scope::skip_reason))
+    }
+}
+
+fn run_rule<'a>(fx: &'a Fixture, cx: &'a CaseCx) -> BoxFuture<'a, Verdict> {
+    Box::pin(async move { fx.verdict(cx.meta.id) })
+}
+
+/// The OneRoster CSV artifact suite.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OneRosterCsvSuite;
+
+impl Suite for OneRosterCsvSuite {
+    fn id(&self) -> &'static str {
+        "oneroster-csv"
+    }
+
+    fn title(&self) -> &'static str {
+        "OneRoster 1.1/1.2 CSV: bundle manifest and file headers"
+    }
+
+    fn kind(&self) -> SuiteKind {
+        SuiteKind::Artifact
+    }
+
+    fn catalog(&self) -> Vec<CaseMeta> {
+        rules().into_iter().map(|r| r.meta).collect()
+    }
+
+    fn profile_template(&self) -> String {
+        "# The `oneroster-csv` suite has no profile: it validates bundles.\n\
+         # Run `accredit validate oneroster-csv BUNDLE.zip|DIR` (one or more).\n"
+            .to_string()
+    }
+
+    fn start<'a>(
+        &'a self,
+        start: SuiteStart<'a>,
+    ) -> BoxFuture<'a, Result<Box<dyn SuiteRun>, SuiteError>> {
+        Box::pin(async move {
+            let fixture = Fixture::prepare(start.inputs, &Limits::default())?;
+            let cases: Vec<Case<Fixture>> = rules()
+                .into_iter()
+                .map(|r| Case {
+                    meta: r.meta,
+                    run: run_rule,
+                })
+                .collect();
+            let run: Box<dyn SuiteRun> = Box::new(CaseTable::new(fixture, &cases));
+            Ok(run)
+        })
+    }
+}

@@ -345,17 +345,4 @@ pub async fn start_reference_tool_for_demo(
 }
 
 /// Escapes text for HTML element content and double-quoted attributes.
-pub(crate) fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use accredit_core::reports::html::escape as html_escape;

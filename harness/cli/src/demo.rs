@@ -75,6 +75,12 @@ pub async fn run(o: DemoOpts) -> Result<Exit, CliError> {
     std::fs::create_dir_all(&o.out)
         .with_context(|| format!("creating {}", o.out.display()))
         .map_err(CliError::harness)?;
+    if crate::schemas::resolve(o.schemas.clone()).is_none() {
+        eprintln!(
+            "note: no schema directory (--schemas, ACCREDIT_SCHEMA_DIR, or `accredit schemas fetch`): \
+             rules that need the official schema and context files will be skipped, not passed"
+        );
+    }
     let mut results: Vec<RunOutput> = Vec::new();
     for suite in crate::registry::all() {
         eprintln!("\n== {} — {}", suite.id(), suite.title());

@@ -629,3 +629,20 @@ fn base64_std(s: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(s)
 }
+
+#[rstest]
+#[case::platform("platform")]
+#[case::tool("tool")]
+fn serve_with_a_bad_config_is_a_usage_error(#[case] what: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = run(accredit()
+        .args(["serve", what, "--config"])
+        .arg(dir.path().join("nope.toml")));
+    assert_eq!(missing.status.code(), Some(2), "{}", text(&missing));
+    assert!(text(&missing).contains("nope.toml"), "{}", text(&missing));
+    std::fs::write(dir.path().join("bad.toml"), "listen = 12\n").unwrap();
+    let bad = run(accredit()
+        .args(["serve", what, "--config"])
+        .arg(dir.path().join("bad.toml")));
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+}

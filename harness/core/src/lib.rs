@@ -11,6 +11,7 @@
 //! type here is written to disk directly: the on-disk formats live in
 //! `accredit-reports`.
 
+pub mod artifact;
 pub mod case;
 pub mod catalog;
 pub mod evidence;

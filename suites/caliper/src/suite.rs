@@ -10,7 +10,7 @@ use std::path::Path;
 use futures::future::BoxFuture;
 
 use accredit_core::{
-    Case, CaseCx, CaseMeta, CaseTable, Outcome, SchemaFile, Suite, SuiteError, SuiteKind, SuiteRun,
+    Case, CaseCx, CaseMeta, CaseTable, SchemaFile, Suite, SuiteError, SuiteKind, SuiteRun,
     SuiteStart, Verdict,
 };
 
@@ -93,19 +93,10 @@ impl Fixture {
                 ContextState::Loaded(_) => {}
             }
         }
-        let findings: Vec<_> = self.validation.of(id).cloned().collect();
-        if !findings.is_empty() {
-            return Verdict {
-                findings,
-                ..Verdict::default()
-            };
-        }
-        if self.validation.applied.contains(id) {
-            let mut v = Verdict::new();
-            v.check("no violation found", Outcome::Pass, "");
-            return v;
-        }
-        Verdict::skip(scope.map_or("the rule did not apply", Scope::skip_reason))
+        self.validation.verdict(
+            id,
+            scope.map_or("the rule did not apply", Scope::skip_reason),
+        )
     }
 }
 

@@ -6,12 +6,11 @@
 //! suite can tell "nothing wrong" from "nothing to judge"). Locations are JSON
 //! pointers into the document (`/data/0/action`).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
 use accredit_core::Outcome;
-use accredit_core::reports::Finding;
 
 use crate::context::{Coercion, Contexts, TermDef, TermTable, context_objects};
 use crate::formats;
@@ -19,56 +18,7 @@ use crate::model;
 use crate::rules::*;
 use crate::vocab::{self, Version};
 
-/// The findings of one or more documents, and which rules applied to them.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Validation {
-    /// Every finding, in document order.
-    pub findings: Vec<Finding>,
-    /// Rules that had something to judge.
-    pub applied: BTreeSet<&'static str>,
-}
-
-impl Validation {
-    /// Adds the results of another document.
-    pub fn merge(&mut self, other: Validation) {
-        self.findings.extend(other.findings);
-        self.applied.extend(other.applied);
-    }
-
-    /// Findings of `rule`.
-    pub fn of<'a>(&'a self, rule: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
-        self.findings.iter().filter(move |f| f.rule == rule)
-    }
-
-    /// Findings with outcome `fail`.
-    pub fn failures(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| f.outcome == Outcome::Fail)
-    }
-
-    /// Records that `rule` applied.
-    pub fn applies(&mut self, rule: &'static str) {
-        self.applied.insert(rule);
-    }
-
-    /// Records a finding (and that its rule applied).
-    pub fn add(
-        &mut self,
-        document: &str,
-        location: &str,
-        rule: &'static str,
-        outcome: Outcome,
-        message: String,
-    ) {
-        self.applied.insert(rule);
-        self.findings.push(Finding {
-            document: document.to_string(),
-            location: location.to_string(),
-            rule: rule.to_string(),
-            outcome,
-            message,
-        });
-    }
-}
+pub use accredit_core::artifact::Validation;
 
 /// Validates one parsed document. `document` names it in findings; `contexts`
 /// enables the `caliper.term.*` rules.

@@ -20,8 +20,7 @@ use std::path::PathBuf;
 use futures::future::BoxFuture;
 
 use accredit_core::{
-    Case, CaseCx, CaseMeta, CaseTable, Outcome, Suite, SuiteError, SuiteKind, SuiteRun, SuiteStart,
-    Verdict,
+    Case, CaseCx, CaseMeta, CaseTable, Suite, SuiteError, SuiteKind, SuiteRun, SuiteStart, Verdict,
 };
 
 pub use package::{Limits, Package};
@@ -71,20 +70,11 @@ impl Fixture {
 
     /// The verdict of rule `id`: its findings, else pass if it applied, else skip.
     pub fn verdict(&self, id: &str) -> Verdict {
-        let findings: Vec<_> = self.validation.of(id).cloned().collect();
-        if !findings.is_empty() {
-            return Verdict {
-                findings,
-                ..Verdict::default()
-            };
-        }
-        if self.validation.applied.contains(id) {
-            let mut v = Verdict::new();
-            v.check("no violation found", Outcome::Pass, "");
-            return v;
-        }
         let scope = self.scopes.get(id).copied();
-        Verdict::skip(scope.map_or("the rule did not apply", Scope::skip_reason))
+        self.validation.verdict(
+            id,
+            scope.map_or("the rule did not apply", Scope::skip_reason),
+        )
     }
 }
 

@@ -3,60 +3,16 @@
 //! Locations are `line:field` (1-based) inside the named file; document names
 //! are `bundle!file`.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use accredit_core::Outcome;
-use accredit_core::reports::Finding;
 
 use crate::csv::{self, Record};
 use crate::package::Package;
 use crate::rules::*;
 use crate::tables::{self, Version};
 
-/// Findings, and which rules had something to judge.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Validation {
-    /// Every finding.
-    pub findings: Vec<Finding>,
-    /// Rules that applied.
-    pub applied: BTreeSet<&'static str>,
-}
-
-impl Validation {
-    /// Records that `rule` applied.
-    pub fn applies(&mut self, rule: &'static str) {
-        self.applied.insert(rule);
-    }
-
-    /// Records a finding.
-    pub fn add(
-        &mut self,
-        document: &str,
-        location: &str,
-        rule: &'static str,
-        outcome: Outcome,
-        message: String,
-    ) {
-        self.applied.insert(rule);
-        self.findings.push(Finding {
-            document: document.to_string(),
-            location: location.to_string(),
-            rule: rule.to_string(),
-            outcome,
-            message,
-        });
-    }
-
-    /// Findings of `rule`.
-    pub fn of<'a>(&'a self, rule: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
-        self.findings.iter().filter(move |f| f.rule == rule)
-    }
-
-    /// Findings with outcome `fail`.
-    pub fn failures(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| f.outcome == Outcome::Fail)
-    }
-}
+pub use accredit_core::artifact::Validation;
 
 const MANIFEST: &str = "manifest.csv";
 

@@ -36,8 +36,10 @@ usage: cargo xtask <command> [options]
 
 commands:
   test [--no-install] [--skip-lint] [-- <args for the test runner>]
-        check (and unless --no-install, install) the prerequisites, then
-        cargo fmt --check, cargo clippy -D warnings, and every test
+        check (and unless --no-install, install) the prerequisites and the
+        Python interop peers (xtask/python-requirements.txt, in
+        target/accredit-venv), then cargo fmt --check, cargo clippy
+        -D warnings, and every test
         (cargo nextest if installed, plus doctests; else cargo test)
   prereqs [--no-install]
         only the prerequisite step of `test`
@@ -552,7 +554,90 @@ fn test_env(ws: &Workspace, scratch: &ScratchDir) -> Result<Vec<(&'static str, O
     if let Some(ci) = env::var_os("CI") {
         vars.push(("CI", ci));
     }
+    let python = env::var_os("ACCREDIT_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| venv_python(ws));
+    if python.is_file() {
+        vars.push(("ACCREDIT_PYTHON", python.into_os_string()));
+    }
     Ok(vars)
+}
+
+// ---------------------------------------------------------------------------
+// Python peers (interop tests against real third-party implementations)
+// ---------------------------------------------------------------------------
+
+/// The pinned requirements of the interop peers.
+fn python_requirements(ws: &Workspace) -> PathBuf {
+    ws.root.join("xtask").join("python-requirements.txt")
+}
+
+fn venv_dir(ws: &Workspace) -> PathBuf {
+    ws.root.join("target").join("accredit-venv")
+}
+
+fn venv_python(ws: &Workspace) -> PathBuf {
+    venv_dir(ws).join("bin").join("python")
+}
+
+/// Creates `target/accredit-venv` and installs the pinned peers into it when the
+/// requirements changed since the last install (a copy of the installed
+/// requirements file is kept in the venv). Returns the venv's python.
+fn ensure_python_peers(ws: &Workspace, install: bool) -> Result<PathBuf> {
+    let reqs_path = python_requirements(ws);
+    let reqs = std::fs::read_to_string(&reqs_path)
+        .with_context(|| format!("reading {}", reqs_path.display()))?;
+    let python = venv_python(ws);
+    let stamp = venv_dir(ws).join("requirements.installed");
+    let installed = std::fs::read_to_string(&stamp).ok();
+    if python.is_file() && installed.as_deref() == Some(reqs.as_str()) {
+        eprintln!("xtask: python peers ok ({})", venv_dir(ws).display());
+        return Ok(python);
+    }
+    if !install {
+        bail!(
+            "the Python interop peers are not installed (--no-install given). Install them with:\n  \
+             python3 -m venv {venv} && {venv}/bin/pip install -r {reqs}",
+            venv = venv_dir(ws).display(),
+            reqs = reqs_path.display()
+        );
+    }
+    let started = Instant::now();
+    if !python.is_file() {
+        if !probe("python3", &["--version"]) {
+            bail!(
+                "python3 is needed for the interop peers (pylti1p3, lti1p3platform, oneroster) and was not found"
+            );
+        }
+        run_checked(
+            Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(venv_dir(ws)),
+        )
+        .context(
+            "creating the Python venv (on Debian, `apt-get install python3-venv` if this fails)",
+        )?;
+    }
+    run_checked(
+        Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--quiet",
+                "-r",
+            ])
+            .arg(&reqs_path)
+            .stdin(std::process::Stdio::null()),
+    )
+    .context("installing the Python interop peers from PyPI")?;
+    std::fs::write(&stamp, &reqs).with_context(|| format!("writing {}", stamp.display()))?;
+    eprintln!(
+        "xtask: python peers installed in {}",
+        secs(started.elapsed())
+    );
+    Ok(python)
 }
 
 fn has_nextest(ws: &Workspace) -> bool {
@@ -630,6 +715,10 @@ fn test(ws: &Workspace, opts: TestOptions) -> Result<ExitCode> {
             }),
         ));
     }
+    steps.push((
+        "python peers",
+        Box::new(|| ensure_python_peers(ws, opts.install).map(|_| ())),
+    ));
     let runner_args = opts.runner_args;
     steps.push(("tests", Box::new(move || run_tests(ws, &runner_args))));
 

@@ -105,7 +105,7 @@ pub async fn run(o: DemoOpts) -> Result<Exit, CliError> {
     for r in &results {
         let s = &r.report.summary;
         println!(
-            "  {:<10} {:>3} cases  {:>3} pass {:>3} fail {:>3} warn {:>3} skip {:>3} review {:>3} error   {}",
+            "  {:<14} {:>3} cases  {:>3} pass {:>3} fail {:>3} warn {:>3} skip {:>3} review {:>3} error   {}",
             r.report
                 .suites
                 .first()

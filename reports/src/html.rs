@@ -119,6 +119,7 @@ details.exchange{border:1px solid var(--line);border-radius:4px;margin:.3rem 0}d
 .truncated{color:var(--error);font-weight:600;font-size:.85rem}
 .jwt{display:grid;grid-template-columns:1fr 1fr;gap:.6rem;border:1px dashed var(--review);border-radius:4px;padding:.4rem;margin:.3rem 0}
 .muted{color:var(--muted)}.empty{color:var(--muted);font-style:italic}
+ul.attention{list-style:none;padding-left:0}ul.attention li{margin:.25rem 0}
 @media print{#filters{display:none}details.case{break-inside:avoid}}
 "#;
 
@@ -198,6 +199,7 @@ pub fn render(report: &Report, evidence: &[CaseEvidence]) -> String {
 
     header(&mut h, report, &cand_name);
     summary(&mut h, report);
+    attention(&mut h, report);
     legend(&mut h);
     filters(&mut h, report);
 
@@ -384,6 +386,38 @@ fn summary(h: &mut String, report: &Report) {
 }
 
 /// Suites in run order, then any suite only named by a case.
+/// Non-passing cases first, worst first, each linking to its entry: a vendor
+/// opening a failed report should not have to scroll through passes to find
+/// what to fix.
+fn attention(h: &mut String, report: &Report) {
+    let mut items: Vec<&CaseResult> = report
+        .cases
+        .iter()
+        .filter(|c| c.outcome != Outcome::Pass)
+        .collect();
+    if items.is_empty() {
+        return;
+    }
+    items.sort_by_key(|c| std::cmp::Reverse(c.outcome.severity()));
+    let _ = write!(
+        h,
+        "<section id=\"attention\">\n<h2>Needs attention ({})</h2>\n<ul class=\"attention\">\n",
+        items.len()
+    );
+    for c in items {
+        let _ = writeln!(
+            h,
+            "<li><span class=\"badge {o}\">{o}</span> <span class=\"level\">{l}</span> \
+             <a href=\"#case-{id}\"><code>{id}</code></a> — {m}</li>",
+            o = c.outcome,
+            l = c.level,
+            id = escape(&c.id),
+            m = escape(&c.message),
+        );
+    }
+    h.push_str("</ul>\n</section>\n");
+}
+
 fn suite_list(report: &Report) -> Vec<(&str, &str)> {
     let mut out: Vec<(&str, &str)> = report
         .suites

@@ -17,7 +17,7 @@ use accredit_core::profile::ProfileDoc;
 use accredit_core::runner::{self, PreparedSuite, RunnerOptions};
 use accredit_core::{CaseMeta, Suite, SuiteError, SuiteStart};
 use accredit_reports::bundle::BundleOptions;
-use accredit_reports::{CandidateInfo, Gate, HarnessInfo, Redactor, Report, SuiteInfo, Summary};
+use accredit_reports::{CandidateInfo, Gate, HarnessInfo, Outcome, Redactor, Report, SuiteInfo, Summary};
 
 use crate::cli::RunOpts;
 use crate::{CliError, Exit};
@@ -430,8 +430,31 @@ async fn finish(
     })
 }
 
+/// Findings printed on the terminal before "... and N more" (all are in the report).
+const PRINTED_FINDINGS: usize = 50;
+
+/// Prints located findings compiler-style: `document:location: outcome rule: message`.
+fn print_findings(report: &Report) {
+    let findings: Vec<_> = report
+        .cases
+        .iter()
+        .flat_map(|c| c.findings.iter().map(move |f| (c, f)))
+        .filter(|(_, f)| f.outcome != Outcome::Pass)
+        .collect();
+    for (case, f) in findings.iter().take(PRINTED_FINDINGS) {
+        println!(
+            "{}:{}: {} {}: {} [{} §{}]",
+            f.document, f.location, f.outcome, f.rule, f.message, case.spec.document, case.spec.section
+        );
+    }
+    if findings.len() > PRINTED_FINDINGS {
+        println!("... and {} more findings (see the report)", findings.len() - PRINTED_FINDINGS);
+    }
+}
+
 /// Prints the end-of-run summary.
 pub fn print_summary(report: &Report, out: &Path) {
+    print_findings(report);
     let s = &report.summary;
     let verdict = match report.gate() {
         Gate::Passed => "PASSED",

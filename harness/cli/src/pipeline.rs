@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use futures::FutureExt;
 use tokio_util::sync::CancellationToken;
 
 use accredit_core::evidence::EvidenceRouter;
@@ -17,7 +18,9 @@ use accredit_core::profile::ProfileDoc;
 use accredit_core::runner::{self, PreparedSuite, RunnerOptions};
 use accredit_core::{CaseMeta, Suite, SuiteError, SuiteStart};
 use accredit_reports::bundle::BundleOptions;
-use accredit_reports::{CandidateInfo, Gate, HarnessInfo, Outcome, Redactor, Report, SuiteInfo, Summary};
+use accredit_reports::{
+    CandidateInfo, Gate, HarnessInfo, Outcome, Redactor, Report, SuiteInfo, Summary,
+};
 
 use crate::cli::RunOpts;
 use crate::{CliError, Exit};
@@ -245,7 +248,22 @@ pub async fn execute(req: RunRequest) -> Result<RunOutput, CliError> {
             redactor: redactor.clone(),
             case_timeout: req.runner.case_timeout,
         };
-        match suite.start(start).await {
+        // A panic while a suite starts (outside any case) must not lose the
+        // report: it becomes a harness error like any other start failure.
+        let started = std::panic::AssertUnwindSafe(suite.start(start))
+            .catch_unwind()
+            .await;
+        let started = started.unwrap_or_else(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(non-string panic payload)".into());
+            Err(SuiteError::Harness(format!(
+                "panicked while starting: {why}"
+            )))
+        });
+        match started {
             Ok(run) => prepared.push(PreparedSuite {
                 id: suite.id().to_string(),
                 cases: cases.clone(),
@@ -444,11 +462,20 @@ fn print_findings(report: &Report) {
     for (case, f) in findings.iter().take(PRINTED_FINDINGS) {
         println!(
             "{}:{}: {} {}: {} [{} §{}]",
-            f.document, f.location, f.outcome, f.rule, f.message, case.spec.document, case.spec.section
+            f.document,
+            f.location,
+            f.outcome,
+            f.rule,
+            f.message,
+            case.spec.document,
+            case.spec.section
         );
     }
     if findings.len() > PRINTED_FINDINGS {
-        println!("... and {} more findings (see the report)", findings.len() - PRINTED_FINDINGS);
+        println!(
+            "... and {} more findings (see the report)",
+            findings.len() - PRINTED_FINDINGS
+        );
     }
 }
 
@@ -492,6 +519,84 @@ pub fn print_summary(report: &Report, out: &Path) {
 mod tests {
     use super::*;
     use rstest::rstest;
+
+    use accredit_core::{CaseMeta, Level, Suite, SuiteKind, SuiteRun, SuiteStart};
+    use futures::future::BoxFuture;
+
+    /// A suite whose `start` panics, as a buggy suite crate might.
+    struct PanickingSuite;
+
+    const META: CaseMeta = CaseMeta {
+        id: "test.panic.case",
+        title: "t",
+        role: "tool",
+        spec_document: "Doc",
+        spec_section: "1",
+        spec_url: "https://example.org/spec#1",
+        requirement: "It MUST start.",
+        level: Level::Must,
+        official: false,
+        tags: &[],
+        exclusive: false,
+    };
+
+    impl Suite for PanickingSuite {
+        fn id(&self) -> &'static str {
+            "test-panic"
+        }
+        fn title(&self) -> &'static str {
+            "panics on start"
+        }
+        fn kind(&self) -> SuiteKind {
+            SuiteKind::Artifact
+        }
+        fn catalog(&self) -> Vec<CaseMeta> {
+            vec![META]
+        }
+        fn profile_template(&self) -> String {
+            String::new()
+        }
+        fn start<'a>(
+            &'a self,
+            _: SuiteStart<'a>,
+        ) -> BoxFuture<'a, Result<Box<dyn SuiteRun>, SuiteError>> {
+            Box::pin(async { panic!("bug in the suite") })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_suite_that_panics_on_start_still_yields_an_incomplete_report() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let req = RunRequest {
+            suites: vec![Arc::new(PanickingSuite)],
+            profile: None,
+            inputs: Vec::new(),
+            candidate: None,
+            out: dir.path().join("out"),
+            runner: RunnerOptions::default(),
+            certification: false,
+            case_patterns: Vec::new(),
+            sign: None,
+            baseline: None,
+            schemas: None,
+            history: None,
+            quiet: true,
+        };
+        let out = match execute(req).await {
+            Ok(o) => o,
+            Err(e) => panic!("expected a report, got {:#}", e.error),
+        };
+        assert_eq!(out.exit, Exit::Harness);
+        assert!(!out.report.complete);
+        assert_eq!(out.report.not_run, vec!["test.panic.case".to_string()]);
+        assert!(
+            out.report
+                .incomplete_reason
+                .as_deref()
+                .is_some_and(|r| r.contains("bug in the suite"))
+        );
+        assert!(dir.path().join("out/report.json").is_file());
+    }
 
     #[rstest]
     #[case(&[], "lti.tool.a", true)]

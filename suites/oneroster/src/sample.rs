@@ -1,43 +1,31 @@
 //! A small valid bundle of our own, for `accredit demo` and for tests.
 //!
-//! It exercises what the suite checks today (manifest semantics and exact
-//! headers): every file of the version is declared, a few are shipped in bulk
-//! mode, the rest are `absent`. Row values are placeholders until the value
-//! rules and the generator (`accredit generate oneroster`) land.
+//! It is the generator's output for 20 users in mixed mode: every file of the
+//! version is shipped, all in bulk except `enrollments.csv` in delta, so every
+//! rule of the suite has something to judge and passes.
 
 use std::path::{Path, PathBuf};
 
+use crate::generate::{Config, GenMode, generate_files};
 use crate::tables::Version;
 
-/// Files shipped in the sample (the others are declared `absent`).
-const SHIPPED: &[&str] = &["orgs.csv", "users.csv", "classes.csv", "enrollments.csv"];
+/// Users in the sample.
+pub const SAMPLE_USERS: u64 = 20;
+
+/// The generator configuration of the sample.
+pub fn sample_config(version: Version) -> Config {
+    Config {
+        version,
+        users: SAMPLE_USERS,
+        mode: GenMode::Mixed,
+        seed: 0x1ed7ec,
+    }
+}
 
 /// The sample bundle as (file name, bytes) pairs.
 pub fn sample_files(version: Version) -> Vec<(String, Vec<u8>)> {
-    let mut manifest = format!(
-        "propertyName,value\r\nmanifest.version,{}\r\noneroster.version,{}\r\n",
-        crate::tables::MANIFEST_VERSION,
-        version.label()
-    );
-    let mut files = Vec::new();
-    for (file, header) in version.files() {
-        let shipped = SHIPPED.contains(file);
-        manifest.push_str(&format!(
-            "file.{},{}\r\n",
-            file.trim_end_matches(".csv"),
-            if shipped { "bulk" } else { "absent" }
-        ));
-        if shipped {
-            let row: Vec<String> = header.iter().map(|c| format!("sample-{c}")).collect();
-            files.push((
-                file.to_string(),
-                format!("{}\r\n{}\r\n", header.join(","), row.join(",")).into_bytes(),
-            ));
-        }
-    }
-    manifest.push_str("source.systemName,accredit sample SIS\r\n");
-    files.insert(0, ("manifest.csv".to_string(), manifest.into_bytes()));
-    files
+    // In memory and with a fixed, valid configuration generation cannot fail.
+    generate_files(&sample_config(version)).unwrap_or_default()
 }
 
 /// Writes the sample bundle as a directory `dir/oneroster-<version>-sample/`.

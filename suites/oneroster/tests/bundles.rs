@@ -1,58 +1,19 @@
-//! Bundles we generate in the tests (CSV text written here): a valid 1.1 and
-//! 1.2 bundle pass every rule, and each rule fails on a bundle built to break it.
+//! Bundles from the generator: valid ones (1.1/1.2 × bulk/delta/mixed ×
+//! zip/dir) pass, every [`Defect`] fails exactly its rule, and hostile input
+//! (truncated zip, zip bomb, path traversal, non-UTF-8, very long lines)
+//! yields clear findings, never a panic.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use accredit_core::{Outcome, Suite};
+use accredit_suite_oneroster::generate::{Config, GenMode, generate_files};
+use accredit_suite_oneroster::mutate::Files;
+use accredit_suite_oneroster::rules::*;
 use accredit_suite_oneroster::tables::Version;
-use accredit_suite_oneroster::{Fixture, Limits, OneRosterCsvSuite};
+use accredit_suite_oneroster::{Defect, Fixture, Limits, OneRosterCsvSuite, sample_files};
 use rstest::rstest;
-
-/// A bundle as (file name, content) pairs.
-type Files = Vec<(String, Vec<u8>)>;
-
-fn data_file(version: Version, file: &str) -> Vec<u8> {
-    let header = version.header(file).unwrap_or_default();
-    let row: Vec<String> = header.iter().map(|c| format!("x-{c}")).collect();
-    format!("{}\r\n{}\r\n", header.join(","), row.join(",")).into_bytes()
-}
-
-fn manifest(version: Version, present: &[&str]) -> Vec<u8> {
-    let mut text = format!(
-        "propertyName,value\nmanifest.version,1.0\noneroster.version,{}\n",
-        version.label()
-    );
-    for (file, _) in version.files() {
-        let mode = if present.contains(file) {
-            "bulk"
-        } else {
-            "absent"
-        };
-        text.push_str(&format!("file.{},{mode}\n", file.trim_end_matches(".csv")));
-    }
-    text.push_str("source.systemName,Northwind SIS\n");
-    text.into_bytes()
-}
-
-/// A valid bundle of `version` shipping `present`.
-fn valid(version: Version, present: &[&str]) -> Files {
-    let mut files = vec![("manifest.csv".to_string(), manifest(version, present))];
-    files.extend(
-        present
-            .iter()
-            .map(|f| (f.to_string(), data_file(version, f))),
-    );
-    files
-}
-
-fn replace(mut files: Files, name: &str, content: Option<&[u8]>) -> Files {
-    files.retain(|(n, _)| n != name);
-    if let Some(c) = content {
-        files.push((name.to_string(), c.to_vec()));
-    }
-    files
-}
 
 fn tempdir() -> tempfile::TempDir {
     match tempfile::tempdir() {
@@ -96,246 +57,291 @@ fn prepare(path: PathBuf, limits: &Limits) -> Fixture {
     }
 }
 
-const V12_SOME: [&str; 4] = ["orgs.csv", "users.csv", "classes.csv", "enrollments.csv"];
-const V11_SOME: [&str; 3] = ["orgs.csv", "users.csv", "courses.csv"];
+fn generated(version: Version, users: u64, mode: GenMode) -> Files {
+    let cfg = Config {
+        version,
+        users,
+        mode,
+        seed: 42,
+    };
+    match generate_files(&cfg) {
+        Ok(f) => f,
+        Err(e) => panic!("generate: {e}"),
+    }
+}
+
+fn mixed(version: Version) -> Files {
+    generated(version, 30, GenMode::Mixed)
+}
+
+/// Rule id → outcome, for every rule of the catalog.
+fn outcomes(fx: &Fixture) -> Vec<(&'static str, Outcome, String)> {
+    OneRosterCsvSuite
+        .catalog()
+        .into_iter()
+        .map(|m| {
+            let v = fx.verdict(m.id);
+            (m.id, v.outcome(), format!("{:?}", v.findings))
+        })
+        .collect()
+}
+
+fn failing(fx: &Fixture) -> BTreeSet<&'static str> {
+    outcomes(fx)
+        .into_iter()
+        .filter(|(_, o, _)| *o == Outcome::Fail)
+        .map(|(id, _, _)| id)
+        .collect()
+}
 
 #[rstest]
-#[case::v1p2_zip(Version::V1p2, &V12_SOME[..], true)]
-#[case::v1p2_dir(Version::V1p2, &V12_SOME[..], false)]
-#[case::v1p1_zip(Version::V1p1, &V11_SOME[..], true)]
-#[case::v1p2_every_file(Version::V1p2, &[][..], true)]
-fn a_valid_bundle_passes_every_rule(
-    #[case] v: Version,
-    #[case] present: &[&str],
-    #[case] zipped: bool,
+fn the_sample_passes_every_rule(
+    #[values(Version::V1p1, Version::V1p2)] v: Version,
+    #[values(true, false)] zipped: bool,
 ) {
-    let all: Vec<&str> = v.files().iter().map(|(f, _)| *f).collect();
-    let present = if present.is_empty() {
-        &all[..]
-    } else {
-        present
-    };
     let dir = tempdir();
-    let files = valid(v, present);
+    let files = sample_files(v);
     let path = if zipped {
         write_zip(dir.path(), &files)
     } else {
         write_dir(dir.path(), &files)
     };
-    let fx = prepare(path, &Limits::default());
-    for meta in OneRosterCsvSuite.catalog() {
-        let verdict = fx.verdict(meta.id);
-        assert_eq!(
-            verdict.outcome(),
-            Outcome::Pass,
-            "{}: {:?}",
-            meta.id,
-            verdict.findings
-        );
+    for (id, outcome, findings) in outcomes(&prepare(path, &Limits::default())) {
+        assert_eq!(outcome, Outcome::Pass, "{id}: {findings}");
     }
-}
-
-fn v12() -> Files {
-    valid(Version::V1p2, &V12_SOME)
-}
-
-fn edit_manifest(from: &str, to: &str) -> Files {
-    let m = String::from_utf8_lossy(&manifest(Version::V1p2, &V12_SOME)).replace(from, to);
-    replace(v12(), "manifest.csv", Some(m.as_bytes()))
-}
-
-fn users_with_header(header: &str) -> Files {
-    let body = format!("{header}\nu1\n");
-    replace(v12(), "users.csv", Some(body.as_bytes()))
 }
 
 #[rstest]
-#[case::no_manifest(
-    replace(v12(), "manifest.csv", None),
-    "oneroster.csv.manifest.present",
-    "",
-    ""
-)]
-#[case::manifest_header(
-    edit_manifest("propertyName,value", "property,value"),
-    "oneroster.csv.manifest.structure",
-    "manifest.csv",
-    "1:1"
-)]
-#[case::unknown_property(
-    edit_manifest("source.systemName", "source.vendor"),
-    "oneroster.csv.manifest.structure",
-    "manifest.csv",
-    "25:1"
-)]
-#[case::three_fields(
-    edit_manifest("manifest.version,1.0", "manifest.version,1.0,x"),
-    "oneroster.csv.manifest.structure",
-    "manifest.csv",
-    "2:1"
-)]
-#[case::duplicate(
-    edit_manifest("source.systemName,Northwind SIS", "file.users,bulk"),
-    "oneroster.csv.manifest.structure",
-    "manifest.csv",
-    "25:1"
-)]
-#[case::manifest_version(
-    edit_manifest("manifest.version,1.0", "manifest.version,2.0"),
-    "oneroster.csv.manifest.manifest-version",
-    "manifest.csv",
-    "2:2"
-)]
-#[case::no_manifest_version(
-    edit_manifest("manifest.version,1.0\n", ""),
-    "oneroster.csv.manifest.manifest-version",
-    "manifest.csv",
-    ""
-)]
-#[case::oneroster_version(
-    edit_manifest("oneroster.version,1.2", "oneroster.version,1.3"),
-    "oneroster.csv.manifest.oneroster-version",
-    "manifest.csv",
-    "3:2"
-)]
-#[case::mode_value(
-    edit_manifest("file.orgs,bulk", "file.orgs,full"),
-    "oneroster.csv.manifest.file-modes",
-    "manifest.csv",
-    "15:2"
-)]
-#[case::mode_row_missing(
-    edit_manifest("file.roles,absent\n", ""),
-    "oneroster.csv.manifest.file-modes",
-    "manifest.csv",
-    ""
-)]
-#[case::declared_but_missing(
-    replace(v12(), "users.csv", None),
-    "oneroster.csv.manifest.files-match",
-    "manifest.csv",
-    ""
-)]
-#[case::present_but_absent(
-    edit_manifest("file.users,bulk", "file.users,absent"),
-    "oneroster.csv.manifest.files-match",
-    "users.csv",
-    ""
-)]
-#[case::wrong_case_name(
-    replace(v12(), "userprofiles.csv", Some(b"x\ny\n")),
-    "oneroster.csv.manifest.files-match",
-    "userprofiles.csv",
-    ""
-)]
-#[case::header_typo(
-    users_with_header("sourcedId,status,dataLastModified"),
-    "oneroster.csv.file.header",
-    "users.csv",
-    "1:3"
-)]
-#[case::header_case(
-    users_with_header("sourcedId,Status"),
-    "oneroster.csv.file.header",
-    "users.csv",
-    "1:2"
-)]
-#[case::header_short(
-    users_with_header("sourcedId,status,dateLastModified,enabledUser"),
-    "oneroster.csv.file.header",
-    "users.csv",
-    "1:5"
-)]
-#[case::no_rows(
-    replace(
-        v12(),
-        "orgs.csv",
-        Some(b"sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\r\n")
-    ),
-    "oneroster.csv.file.has-rows",
-    "orgs.csv",
-    ""
-)]
-#[case::bad_quote(
-    replace(v12(), "orgs.csv", Some(b"sourcedId,\"status\nx\n")),
-    "oneroster.csv.package.readable",
-    "orgs.csv",
-    "1:2"
-)]
-#[case::not_utf8(
-    replace(v12(), "orgs.csv", Some(b"sourcedId\n\xff\n")),
-    "oneroster.csv.package.readable",
-    "orgs.csv",
-    ""
-)]
-#[case::in_a_folder(
-    replace(v12(), "export/classes.csv", Some(b"a\nb\n")),
-    "oneroster.csv.package.layout",
-    "export/classes.csv",
-    ""
-)]
-fn each_rule_can_fail(
-    #[case] files: Files,
-    #[case] rule: &str,
-    #[case] file: &str,
-    #[case] location: &str,
+fn generated_bundles_pass_every_rule_that_applies(
+    #[values(Version::V1p1, Version::V1p2)] v: Version,
+    #[values(GenMode::Bulk, GenMode::Delta)] mode: GenMode,
+    #[values(true, false)] zipped: bool,
 ) {
     let dir = tempdir();
-    let path = write_zip(dir.path(), &files);
-    let fx = prepare(path.clone(), &Limits::default());
-    let verdict = fx.verdict(rule);
-    assert_eq!(
-        verdict.outcome(),
-        Outcome::Fail,
-        "{rule}: {}",
-        verdict.message()
-    );
-    let doc = if file.is_empty() {
-        path.display().to_string()
+    let files = generated(v, 120, mode);
+    let path = if zipped {
+        write_zip(dir.path(), &files)
     } else {
-        format!("{}!{file}", path.display())
+        write_dir(dir.path(), &files)
     };
-    assert!(
-        verdict
-            .findings
-            .iter()
-            .any(|f| f.document == doc && f.location == location),
-        "expected a finding in {doc} at `{location}`: {:?}",
-        verdict.findings
-    );
-}
-
-#[test]
-fn every_rule_has_a_negative_case() {
-    let src: String = include_str!("bundles.rs").split_whitespace().collect();
-    for meta in OneRosterCsvSuite.catalog() {
-        assert!(
-            src.contains(&format!("\"{}\"", meta.id)),
-            "{} has no negative case",
-            meta.id
-        );
+    let may_skip: &[&str] = match mode {
+        GenMode::Bulk => &[DELTA_FILLED, STATUS, DATETIME],
+        _ => &[BULK_BLANK, RESOLVES, TARGET_TYPE],
+    };
+    for (id, outcome, findings) in outcomes(&prepare(path, &Limits::default())) {
+        let expected = if may_skip.contains(&id) {
+            Outcome::Skip
+        } else {
+            Outcome::Pass
+        };
+        assert_eq!(outcome, expected, "{id}: {findings}");
     }
 }
 
-/// A zip whose entry names are written raw, so `../` survives the writer.
-fn zip_with_raw_name(dir: &Path, name: &str) -> PathBuf {
-    let mut files = v12();
-    files.push((name.to_string(), b"sourcedId\nx\n".to_vec()));
-    write_zip(dir, &files)
+#[test]
+fn a_bom_lf_line_ends_and_metadata_columns_are_accepted() {
+    let mut files = mixed(Version::V1p2);
+    for (name, bytes) in files.iter_mut() {
+        let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
+        let text = if name == "orgs.csv" {
+            text.replacen("parentSourcedId\n", "parentSourcedId,metadata.region\n", 1)
+                .replace('\n', ",\n")
+                .replacen("metadata.region,\n", "metadata.region\n", 1)
+        } else {
+            text
+        };
+        *bytes = [&b"\xEF\xBB\xBF"[..], text.as_bytes()].concat();
+    }
+    let dir = tempdir();
+    let fx = prepare(write_zip(dir.path(), &files), &Limits::default());
+    assert_eq!(
+        failing(&fx),
+        BTreeSet::new(),
+        "{:?}",
+        fx.validation.findings
+    );
+}
+
+#[rstest]
+#[case::manifest_missing(Defect::ManifestMissing)]
+#[case::manifest_unknown_property(Defect::ManifestUnknownProperty)]
+#[case::manifest_version(Defect::ManifestVersion)]
+#[case::oneroster_version(Defect::OneRosterVersion)]
+#[case::manifest_file_row_missing(Defect::ManifestFileRowMissing)]
+#[case::declared_file_missing(Defect::DeclaredFileMissing)]
+#[case::undeclared_file(Defect::UndeclaredFile)]
+#[case::header_order(Defect::HeaderOrder)]
+#[case::empty_file(Defect::EmptyFile)]
+#[case::bad_quoting(Defect::BadQuoting)]
+#[case::bare_carriage_return(Defect::BareCarriageReturn)]
+#[case::invalid_utf8(Defect::InvalidUtf8)]
+#[case::long_line(Defect::LongLine)]
+#[case::field_count(Defect::FieldCount)]
+#[case::missing_required(Defect::MissingRequired)]
+#[case::bad_sourced_id(Defect::BadSourcedId)]
+#[case::bad_date(Defect::BadDate)]
+#[case::bad_datetime(Defect::BadDateTime)]
+#[case::bad_year(Defect::BadYear)]
+#[case::bad_boolean(Defect::BadBoolean)]
+#[case::bad_number(Defect::BadNumber)]
+#[case::bad_enum_case(Defect::BadEnumCase)]
+#[case::bad_list(Defect::BadList)]
+#[case::bulk_row_with_status(Defect::BulkRowWithStatus)]
+#[case::delta_row_without_status(Defect::DeltaRowWithoutStatus)]
+#[case::bad_status(Defect::BadStatus)]
+#[case::duplicate_sourced_id(Defect::DuplicateSourcedId)]
+#[case::dangling_reference(Defect::DanglingReference)]
+#[case::wrong_target_type(Defect::WrongTargetType)]
+#[case::file_in_folder(Defect::FileInFolder)]
+#[case::path_traversal(Defect::PathTraversal)]
+fn each_defect_fails_exactly_its_rule(
+    #[case] defect: Defect,
+    #[values(Version::V1p1, Version::V1p2)] v: Version,
+) {
+    let mut files = mixed(v);
+    if let Err(e) = defect.apply(&mut files) {
+        panic!("{e}");
+    }
+    let dir = tempdir();
+    let path = if defect.needs_zip() || v == Version::V1p2 {
+        write_zip(dir.path(), &files)
+    } else {
+        write_dir(dir.path(), &files)
+    };
+    let fx = prepare(path, &Limits::default());
+    let expected: BTreeSet<&str> = [defect.rule()].into();
+    assert_eq!(
+        failing(&fx),
+        expected,
+        "{defect}: {:?}",
+        fx.validation.findings
+    );
+    for f in fx.validation.failures() {
+        assert!(!f.document.is_empty() && !f.message.is_empty(), "{f:?}");
+    }
 }
 
 #[test]
-fn path_traversal_is_refused_and_reported() {
+fn the_defect_table_lists_every_defect_and_every_rule_can_fail() {
+    let src: String = include_str!("bundles.rs").split_whitespace().collect();
+    for d in Defect::ALL {
+        assert!(
+            src.contains(&format!("(Defect::{d:?})")),
+            "{d:?} not tested"
+        );
+    }
+    let covered: BTreeSet<&str> = Defect::ALL.iter().map(|d| d.rule()).collect();
+    for meta in OneRosterCsvSuite.catalog() {
+        assert!(covered.contains(meta.id), "{} has no defect", meta.id);
+    }
+}
+
+/// Where the finding of a defect is (1.2 bundle): file and `line:field`.
+#[rstest]
+#[case(Defect::ManifestVersion, "manifest.csv", "2:2")]
+#[case(Defect::HeaderOrder, "enrollments.csv", "1:7")]
+#[case(Defect::BadQuoting, "enrollments.csv", "2:2")]
+#[case(Defect::BareCarriageReturn, "enrollments.csv", "2:2")]
+#[case(Defect::InvalidUtf8, "enrollments.csv", "2:2")]
+#[case(Defect::LongLine, "enrollments.csv", "2:1")]
+#[case(Defect::FieldCount, "enrollments.csv", "2:1")]
+#[case(Defect::MissingRequired, "users.csv", "2:7")]
+#[case(Defect::BadDate, "enrollments.csv", "2:9")]
+#[case(Defect::BadEnumCase, "enrollments.csv", "2:7")]
+#[case(Defect::BadYear, "academicSessions.csv", "2:9")]
+#[case(Defect::DuplicateSourcedId, "enrollments.csv", "3:1")]
+#[case(Defect::DanglingReference, "classes.csv", "2:6")]
+#[case(Defect::WrongTargetType, "classes.csv", "2:10")]
+fn findings_name_file_line_and_field(
+    #[case] defect: Defect,
+    #[case] file: &str,
+    #[case] location: &str,
+) {
+    let mut files = mixed(Version::V1p2);
+    assert!(defect.apply(&mut files).is_ok());
     let dir = tempdir();
-    let path = zip_with_raw_name(dir.path(), "../evil.csv");
-    let fx = prepare(path, &Limits::default());
-    let v = fx.verdict("oneroster.csv.package.safe");
-    assert_eq!(v.outcome(), Outcome::Fail, "{}", v.message());
+    let path = write_zip(dir.path(), &files);
+    let fx = prepare(path.clone(), &Limits::default());
+    let doc = format!("{}!{file}", path.display());
+    let found: Vec<_> = fx.validation.of(defect.rule()).collect();
     assert!(
-        v.findings[0].message.contains("escapes the bundle"),
-        "{:?}",
-        v.findings
+        found
+            .iter()
+            .any(|f| f.document == doc && f.location == location),
+        "expected {doc} at {location}: {found:?}"
     );
+}
+
+/// Duplicates in a file others refer to (users: checked against the id set
+/// as rows arrive) and in one nothing refers to (demographics: sorted log).
+#[rstest]
+#[case("users.csv")]
+#[case("demographics.csv")]
+fn duplicates_are_found_in_referenced_and_unreferenced_files(#[case] file: &str) {
+    let mut files = mixed(Version::V1p2);
+    for (name, bytes) in files.iter_mut() {
+        if name == file {
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            let lines: Vec<&str> = text.split("\r\n").collect();
+            let mut out = lines.clone();
+            out.insert(3, lines[1]);
+            *bytes = out.join("\r\n").into_bytes();
+        }
+    }
+    let dir = tempdir();
+    let path = write_zip(dir.path(), &files);
+    let fx = prepare(path.clone(), &Limits::default());
+    let doc = format!("{}!{file}", path.display());
+    let found: Vec<_> = fx.validation.of(UNIQUE).collect();
+    assert!(
+        found
+            .iter()
+            .any(|f| f.document == doc && f.location == "4:1"),
+        "{found:?}"
+    );
+}
+
+/// In delta a reference may name a record sent in an earlier exchange, so a
+/// reference that does not resolve in the bundle is not a failure there.
+#[test]
+fn references_from_delta_files_are_not_held_to_the_bundle() {
+    let mut files = generated(Version::V1p2, 40, GenMode::Delta);
+    assert!(Defect::DanglingReference.apply(&mut files).is_ok());
+    let dir = tempdir();
+    let fx = prepare(write_zip(dir.path(), &files), &Limits::default());
+    assert_eq!(failing(&fx), BTreeSet::new());
+    assert_eq!(fx.verdict(RESOLVES).outcome(), Outcome::Skip);
+}
+
+#[test]
+fn findings_are_capped_per_rule_with_a_count_of_the_rest() {
+    let mut files = generated(Version::V1p2, 200, GenMode::Bulk);
+    for (name, bytes) in files.iter_mut() {
+        if name == "enrollments.csv" {
+            *bytes = String::from_utf8_lossy(bytes)
+                .replace(",student,", ",Student,")
+                .into_bytes();
+        }
+    }
+    let dir = tempdir();
+    let fx = prepare(write_zip(dir.path(), &files), &Limits::default());
+    let found: Vec<_> = fx.validation.of(ENUM).collect();
+    assert_eq!(found.len(), 1001);
+    let last = found.last().map(|f| f.message.clone()).unwrap_or_default();
+    assert!(last.starts_with("and ") && last.contains("more"), "{last}");
+}
+
+/// A zip whose entry names are written raw, so `../` survives the writer.
+#[test]
+fn path_traversal_is_refused_and_nothing_is_written_outside() {
+    let dir = tempdir();
+    let mut files = mixed(Version::V1p2);
+    assert!(Defect::PathTraversal.apply(&mut files).is_ok());
+    let path = write_zip(dir.path(), &files);
+    let fx = prepare(path, &Limits::default());
+    let v = fx.verdict(PACKAGE_SAFE);
+    assert_eq!(v.outcome(), Outcome::Fail, "{}", v.message());
+    assert!(v.findings[0].message.contains("escapes the bundle"));
     assert!(
         !dir.path()
             .parent()
@@ -346,15 +352,16 @@ fn path_traversal_is_refused_and_reported() {
 #[test]
 fn a_zip_bomb_is_stopped_at_the_total_limit() {
     let dir = tempdir();
-    let zeros = vec![b'0'; 2 * 1024 * 1024];
-    let files = replace(v12(), "classes.csv", Some(&zeros));
+    let mut files = mixed(Version::V1p2);
+    files.retain(|(n, _)| n != "classes.csv");
+    files.push(("classes.csv".into(), vec![b'0'; 4 * 1024 * 1024]));
     let path = write_zip(dir.path(), &files);
     let limits = Limits {
         max_total_bytes: 1024 * 1024,
         ..Limits::default()
     };
     let fx = prepare(path, &limits);
-    let v = fx.verdict("oneroster.csv.package.safe");
+    let v = fx.verdict(PACKAGE_SAFE);
     assert_eq!(v.outcome(), Outcome::Fail, "{}", v.message());
     assert!(
         v.findings.iter().any(|f| f.message.contains("total limit")),
@@ -364,42 +371,84 @@ fn a_zip_bomb_is_stopped_at_the_total_limit() {
 }
 
 #[test]
+fn a_file_over_the_per_file_limit_is_reported() {
+    let dir = tempdir();
+    let path = write_zip(dir.path(), &mixed(Version::V1p1));
+    let limits = Limits {
+        max_file_bytes: 2048,
+        ..Limits::default()
+    };
+    let v = prepare(path, &limits).verdict(PACKAGE_SAFE);
+    assert_eq!(v.outcome(), Outcome::Fail);
+    assert!(
+        v.findings
+            .iter()
+            .any(|f| f.message.contains("per-file limit"))
+    );
+}
+
+#[test]
 fn too_many_entries_are_reported() {
     let dir = tempdir();
-    let path = write_zip(dir.path(), &v12());
+    let path = write_zip(dir.path(), &mixed(Version::V1p2));
     let limits = Limits {
         max_entries: 2,
         ..Limits::default()
     };
-    let v = prepare(path, &limits).verdict("oneroster.csv.package.safe");
+    let v = prepare(path, &limits).verdict(PACKAGE_SAFE);
     assert_eq!(v.outcome(), Outcome::Fail);
 }
 
-#[test]
-fn not_a_zip_is_a_readable_finding() {
+#[rstest]
+#[case::not_a_zip(b"PK? no".to_vec())]
+#[case::empty(Vec::new())]
+fn not_a_zip_is_a_readable_finding(#[case] bytes: Vec<u8>) {
     let dir = tempdir();
     let path = dir.path().join("bundle.zip");
-    assert!(std::fs::write(&path, b"PK? no").is_ok());
+    assert!(std::fs::write(&path, bytes).is_ok());
     let fx = prepare(path, &Limits::default());
-    assert_eq!(
-        fx.verdict("oneroster.csv.package.readable").outcome(),
-        Outcome::Fail
-    );
-    assert_eq!(
-        fx.verdict("oneroster.csv.manifest.present").outcome(),
-        Outcome::Skip
-    );
+    assert_eq!(fx.verdict(PACKAGE_READABLE).outcome(), Outcome::Fail);
+    assert_eq!(fx.verdict(MANIFEST_PRESENT).outcome(), Outcome::Skip);
+}
+
+#[rstest]
+#[case::half(2)]
+#[case::tail_cut(100)]
+fn a_truncated_zip_is_reported_without_panic(#[case] divisor: usize) {
+    let dir = tempdir();
+    let path = write_zip(dir.path(), &generated(Version::V1p2, 300, GenMode::Bulk));
+    let bytes = std::fs::read(&path).unwrap_or_default();
+    let keep = bytes.len() - bytes.len() / divisor;
+    assert!(std::fs::write(&path, &bytes[..keep]).is_ok());
+    let fx = prepare(path, &Limits::default());
+    assert_eq!(fx.verdict(PACKAGE_READABLE).outcome(), Outcome::Fail);
+}
+
+#[test]
+fn a_line_of_several_megabytes_is_capped_not_buffered() {
+    let mut files = mixed(Version::V1p1);
+    for (name, bytes) in files.iter_mut() {
+        if name == "enrollments.csv" {
+            let mut line = b"x,".to_vec();
+            line.extend(std::iter::repeat_n(b'z', 6 * 1024 * 1024));
+            line.extend_from_slice(b"\r\n");
+            bytes.extend(line);
+        }
+    }
+    let dir = tempdir();
+    let fx = prepare(write_zip(dir.path(), &files), &Limits::default());
+    assert_eq!(failing(&fx), [LINE_LENGTH].into());
+    let f: Vec<_> = fx.validation.of(LINE_LENGTH).collect();
+    assert!(f[0].message.contains("longer than"), "{f:?}");
 }
 
 #[test]
 fn version_rules_skip_without_a_valid_version() {
+    let mut files = mixed(Version::V1p2);
+    assert!(Defect::OneRosterVersion.apply(&mut files).is_ok());
     let dir = tempdir();
-    let path = write_zip(
-        dir.path(),
-        &edit_manifest("oneroster.version,1.2", "oneroster.version,9"),
-    );
-    let fx = prepare(path, &Limits::default());
-    let v = fx.verdict("oneroster.csv.file.header");
+    let fx = prepare(write_zip(dir.path(), &files), &Limits::default());
+    let v = fx.verdict(FILE_HEADER);
     assert_eq!(v.outcome(), Outcome::Skip);
     assert!(v.message().contains("oneroster.version"));
 }
@@ -421,4 +470,5 @@ fn catalog_is_clean() {
         Vec::<String>::new()
     );
     assert_eq!(OneRosterCsvSuite.id(), "oneroster-csv");
+    assert_eq!(OneRosterCsvSuite.catalog().len(), 28);
 }

@@ -144,7 +144,14 @@ impl Suite for CaliperSuite {
         start: SuiteStart<'a>,
     ) -> BoxFuture<'a, Result<Box<dyn SuiteRun>, SuiteError>> {
         Box::pin(async move {
-            let fixture = Fixture::prepare(start.inputs, start.schema_dir)?;
+            // Validation is CPU-bound: keep it off the async workers.
+            let inputs = start.inputs.to_vec();
+            let schema_dir = start.schema_dir.map(Path::to_path_buf);
+            let fixture = tokio::task::spawn_blocking(move || {
+                Fixture::prepare(&inputs, schema_dir.as_deref())
+            })
+            .await
+            .map_err(|e| SuiteError::Harness(format!("validation task failed: {e}")))??;
             let run: Box<dyn SuiteRun> = Box::new(CaseTable::new(fixture, &cases()));
             Ok(run)
         })

@@ -47,7 +47,7 @@ pub(crate) async fn index(State(s): State<Arc<Shared>>) -> Response {
 pub(crate) async fn jwks(State(s): State<Arc<Shared>>) -> Response {
     (
         [(header::CACHE_CONTROL, "max-age=300")],
-        Json(s.jwks.clone()),
+        Json(plan::lock(&s.jwks).clone()),
     )
         .into_response()
 }
@@ -236,7 +236,10 @@ pub(crate) async fn authorize(
         return error_response(&headers, StatusCode::BAD_REQUEST, &problems);
     };
     let nonce = param(&params, "nonce").unwrap_or_default();
-    let state = param(&params, "state").unwrap_or_default();
+    let state = plan
+        .state
+        .as_deref()
+        .unwrap_or_else(|| param(&params, "state").unwrap_or_default());
     let redirect_uri = param(&params, "redirect_uri").unwrap_or_default();
     let id_token = match plan.token(nonce, &s.key) {
         Ok(t) => t,
@@ -376,6 +379,7 @@ mod tests {
                 deployment_ids: vec!["d1".into()],
                 login_url: None,
                 target_link_uri: None,
+                jwks_url: None,
             },
         )
     }

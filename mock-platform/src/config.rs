@@ -58,6 +58,9 @@ pub struct ClientRegistration {
     /// first redirect URI.
     #[serde(default)]
     pub target_link_uri: Option<String>,
+    /// The tool's JWKS URL: verifies the tool's own JWTs (Deep Linking responses).
+    #[serde(default)]
+    pub jwks_url: Option<String>,
 }
 
 impl PlatformConfig {

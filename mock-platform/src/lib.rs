@@ -16,10 +16,25 @@
 //! [`serve`]; with `default_launch = true` an unknown `login_hint` gets a valid
 //! instructor launch, and `GET /` lists "launch" links that start the OIDC flow at
 //! each registered tool's `login_url`.
+//!
+//! Deep Linking: a plan's claims may be an `LtiDeepLinkingRequest` whose
+//! `deep_link_return_url` is [`RunningPlatform::deep_link_return_url`]; the tool's
+//! `LtiDeepLinkingResponse` posted there is verified against the tool's JWKS
+//! (`jwks_url` of its registration) and judged rule by rule
+//! ([`RunningPlatform::deep_link_returns`]).
+//!
+//! Services: a token endpoint ([`TOKEN_PATH`], client credentials with a
+//! JWT-bearer client assertion verified against the tool's JWKS) and NRPS
+//! memberships ([`NRPS_PATH`], paged with `Link: rel="next"` and an opaque
+//! mixed-case cursor); every request is judged and kept
+//! ([`RunningPlatform::token_requests`], [`RunningPlatform::nrps_requests`]).
 
 mod auth;
+pub mod caliper;
 mod config;
+mod deep_link;
 mod plan;
+mod services;
 
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::sync::{Arc, Mutex};
@@ -34,7 +49,12 @@ use accredit_core::evidence::{Recorder, record_layer};
 use accredit_core::jose::{JoseError, JwkSet, SigningKey};
 
 pub use config::{ClientRegistration, PlatformConfig, load_config};
+pub use deep_link::{DL, DL_CHECKS, DL_RETURN_PATH, DeepLinkReturn, RuleCheck};
 pub use plan::{AuthRequestSeen, Issued, LaunchPlan, NonceRule, Signer};
+pub use services::{
+    NRPS_DEFAULT_PAGE, NRPS_MEDIA_TYPE, NRPS_MEMBERS, NRPS_PATH, NRPS_SCOPE, NrpsRequestSeen,
+    TOKEN_CHECKS, TOKEN_PATH, TokenRequestSeen,
+};
 
 /// Path of the OIDC authentication endpoint.
 pub const AUTH_PATH: &str = "/lti/auth";
@@ -108,9 +128,14 @@ pub fn reserve_port() -> std::io::Result<SocketAddr> {
 pub(crate) struct Shared {
     pub(crate) config: PlatformConfig,
     pub(crate) key: SigningKey,
-    pub(crate) jwks: JwkSet,
+    /// Published keys: the platform key, plus any key a case publishes (rotation).
+    pub(crate) jwks: Mutex<JwkSet>,
     pub(crate) endpoints: PlatformEndpoints,
     pub(crate) plans: Mutex<plan::Plans>,
+    /// Tokens granted and service requests seen.
+    pub(crate) services: Mutex<services::Services>,
+    /// Fetches tools' JWKS (Deep Linking responses); bounded timeouts.
+    pub(crate) http: reqwest::Client,
 }
 
 /// A running mock platform. Dropping it stops the server.
@@ -151,9 +176,20 @@ impl RunningPlatform {
         &self.shared.key
     }
 
-    /// The published key set.
-    pub fn jwks(&self) -> &JwkSet {
-        &self.shared.jwks
+    /// The published key set, as served now.
+    pub fn jwks(&self) -> JwkSet {
+        plan::lock(&self.shared.jwks).clone()
+    }
+
+    /// Publishes `key`'s public JWK beside the others (key rotation: a new kid is
+    /// added and the old keys stay, as the Security Framework's "Issuer Public Key Rotation" recommends).
+    pub fn publish_key(&self, key: &SigningKey) -> Result<(), JoseError> {
+        let jwk = key.public_jwk()?;
+        let mut set = plan::lock(&self.shared.jwks);
+        if set.find(key.kid()).is_none() {
+            set.keys.push(jwk);
+        }
+        Ok(())
     }
 
     /// Registers the token to issue when an authentication request arrives with
@@ -165,6 +201,40 @@ impl RunningPlatform {
     /// The last token issued for `login_hint`, if any.
     pub fn issued(&self, login_hint: &str) -> Option<Issued> {
         plan::lock(&self.shared.plans).issued(login_hint)
+    }
+
+    /// The Deep Linking return URL for the launch started with `login_hint`.
+    pub fn deep_link_return_url(&self, login_hint: &str) -> String {
+        let mut u = format!("{}{DL_RETURN_PATH}?attempt=", self.endpoints.base_url);
+        u.extend(url::form_urlencoded::byte_serialize(login_hint.as_bytes()));
+        u
+    }
+
+    /// Every Deep Linking response posted for the launch started with `login_hint`.
+    pub fn deep_link_returns(&self, login_hint: &str) -> Vec<DeepLinkReturn> {
+        plan::lock(&self.shared.plans).deep_links(login_hint)
+    }
+
+    /// The token endpoint URL (the `aud` of client assertions).
+    pub fn token_url(&self) -> String {
+        format!("{}{TOKEN_PATH}", self.endpoints.base_url)
+    }
+
+    /// The NRPS memberships URL for the launch started with `login_hint`.
+    pub fn nrps_url(&self, login_hint: &str) -> String {
+        let mut u = format!("{}{NRPS_PATH}?attempt=", self.endpoints.base_url);
+        u.extend(url::form_urlencoded::byte_serialize(login_hint.as_bytes()));
+        u
+    }
+
+    /// Every token request received so far, in order.
+    pub fn token_requests(&self) -> Vec<TokenRequestSeen> {
+        plan::lock(&self.shared.services).token_requests()
+    }
+
+    /// Every memberships request for the launch started with `login_hint`.
+    pub fn nrps_requests(&self, login_hint: &str) -> Vec<NrpsRequestSeen> {
+        plan::lock(&self.shared.services).nrps_requests(login_hint)
     }
 
     /// Every authentication request received for `login_hint`, with the problems found.
@@ -210,6 +280,9 @@ fn router(shared: Arc<Shared>, recorder: Option<Recorder>) -> Router {
         .route(JWKS_PATH, get(auth::jwks))
         .route(AUTH_PATH, get(auth::authorize).post(auth::authorize))
         .route(START_PATH, get(auth::start_launch))
+        .route(DL_RETURN_PATH, axum::routing::post(deep_link::dl_return))
+        .route(TOKEN_PATH, axum::routing::post(services::token))
+        .route(NRPS_PATH, get(services::memberships))
         .with_state(shared);
     match recorder {
         Some(rec) => app.layer(axum::middleware::from_fn_with_state(rec, record_layer)),
@@ -248,8 +321,17 @@ pub async fn start(
             source,
         })?;
     let endpoints = endpoints_for(addr);
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(3))
+        .timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| PlatformError::Serve(std::io::Error::other(e.to_string())))?;
     let shared = Arc::new(Shared {
-        jwks: key.jwks()?,
+        services: Mutex::new(services::Services::default()),
+        http,
+        jwks: Mutex::new(key.jwks()?),
         key,
         endpoints: endpoints.clone(),
         config,

@@ -28,12 +28,15 @@ pub enum Signer {
 }
 
 /// Where the id_token's `nonce` comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NonceRule {
     /// Copy the nonce of the authentication request into the claims (normal case).
     Echo,
     /// Leave the claims exactly as planned (a test sets or omits `nonce` itself).
     AsGiven,
+    /// Put this nonce in the claims, whatever the authentication request said
+    /// (a nonce the tool issued for *another* login: the binding test).
+    Fixed(String),
 }
 
 /// The id_token to answer an authentication request with.
@@ -51,6 +54,8 @@ pub struct LaunchPlan {
     pub replay: Option<String>,
     /// The `lti_message_hint` the tool must echo unaltered, when one was sent.
     pub lti_message_hint: Option<String>,
+    /// Post this `state` back instead of the tool's (forged-state tests).
+    pub state: Option<String>,
 }
 
 impl LaunchPlan {
@@ -63,6 +68,7 @@ impl LaunchPlan {
             signer: Signer::Platform,
             replay: None,
             lti_message_hint: None,
+            state: None,
         }
     }
 
@@ -86,6 +92,18 @@ impl LaunchPlan {
         self
     }
 
+    /// Posts `state` back to the tool instead of the state it sent.
+    pub fn with_state(mut self, state: impl Into<String>) -> LaunchPlan {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Puts `nonce` in the id_token instead of the authentication request's.
+    pub fn with_nonce(mut self, nonce: impl Into<String>) -> LaunchPlan {
+        self.nonce = NonceRule::Fixed(nonce.into());
+        self
+    }
+
     /// Requires the tool to echo `hint` as `lti_message_hint`.
     pub fn expecting_message_hint(mut self, hint: impl Into<String>) -> LaunchPlan {
         self.lti_message_hint = Some(hint.into());
@@ -102,15 +120,25 @@ impl LaunchPlan {
             return Ok(t.clone());
         }
         let mut claims = self.claims.clone();
-        if self.nonce == NonceRule::Echo
-            && let Some(obj) = claims.as_object_mut()
-        {
-            obj.insert("nonce".into(), Value::String(nonce.to_string()));
+        let put = match &self.nonce {
+            NonceRule::Echo => Some(nonce),
+            NonceRule::Fixed(fixed) => Some(fixed.as_str()),
+            NonceRule::AsGiven => None,
+        };
+        if let (Some(n), Some(obj)) = (put, claims.as_object_mut()) {
+            obj.insert("nonce".into(), Value::String(n.to_string()));
         }
         let key = match &self.signer {
             Signer::Platform => platform_key,
             Signer::Key(k) => k,
-            Signer::Unsigned => return jose::sign_with_alg_none(&claims),
+            // The platform's kid stays in the header, so a tool that requires a
+            // kid cannot refuse the token for that reason alone: only `alg` is wrong.
+            Signer::Unsigned => {
+                let header = self.header.clone().unwrap_or_else(
+                    || serde_json::json!({"alg": "none", "typ": "JWT", "kid": platform_key.kid()}),
+                );
+                return unsigned(&header, &claims);
+            }
             Signer::Hs256(secret) => {
                 return jose::sign_hs256(&claims, secret, Some(platform_key.kid()));
             }
@@ -123,12 +151,22 @@ impl LaunchPlan {
     }
 }
 
+/// `header.payload.` with an empty signature.
+fn unsigned(header: &Value, claims: &Value) -> Result<String, JoseError> {
+    let part = |v: &Value| {
+        serde_json::to_vec(v)
+            .map(|b| jose::b64url(&b))
+            .map_err(|e| JoseError::Malformed(e.to_string()))
+    };
+    Ok(format!("{}.{}.", part(header)?, part(claims)?))
+}
+
 /// A token the platform issued.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issued {
     /// The id_token.
     pub id_token: String,
-    /// The tool's `state`.
+    /// The `state` posted back to the tool (the tool's own, unless the plan forged one).
     pub state: String,
     /// The tool's `nonce`.
     pub nonce: String,
@@ -149,6 +187,7 @@ pub struct AuthRequestSeen {
 
 #[derive(Default)]
 pub(crate) struct Plans {
+    deep_links: HashMap<String, Vec<crate::deep_link::DeepLinkReturn>>,
     plans: HashMap<String, LaunchPlan>,
     issued: HashMap<String, Issued>,
     seen: HashMap<String, Vec<AuthRequestSeen>>,
@@ -170,7 +209,67 @@ impl Plans {
     pub(crate) fn record_seen(&mut self, hint: &str, seen: AuthRequestSeen) {
         self.seen.entry(hint.to_string()).or_default().push(seen);
     }
+    pub(crate) fn record_deep_link(&mut self, hint: &str, r: crate::deep_link::DeepLinkReturn) {
+        self.deep_links.entry(hint.to_string()).or_default().push(r);
+    }
+    pub(crate) fn deep_links(&self, hint: &str) -> Vec<crate::deep_link::DeepLinkReturn> {
+        self.deep_links.get(hint).cloned().unwrap_or_default()
+    }
     pub(crate) fn seen(&self, hint: &str) -> Vec<AuthRequestSeen> {
         self.seen.get(hint).cloned().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn key() -> SigningKey {
+        SigningKey::generate().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn nonce_rules_put_the_right_nonce() {
+        let k = key();
+        let claims = |plan: LaunchPlan| {
+            let t = plan
+                .token("from-request", &k)
+                .unwrap_or_else(|e| panic!("{e}"));
+            jose::decode_unverified(&t)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .claims
+        };
+        let base = || LaunchPlan::signed(json!({"sub": "u"}));
+        assert_eq!(claims(base())["nonce"], "from-request");
+        assert_eq!(
+            claims(base().with_nonce("other-login"))["nonce"],
+            "other-login"
+        );
+        let mut as_given = base();
+        as_given.nonce = NonceRule::AsGiven;
+        assert!(claims(as_given).get("nonce").is_none());
+    }
+
+    #[test]
+    fn an_unsigned_token_keeps_the_platform_kid() {
+        let k = key();
+        let t = LaunchPlan::signed(json!({"sub": "u"}))
+            .signed_by(Signer::Unsigned)
+            .token("n", &k)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(t.ends_with('.'), "{t}");
+        let d = jose::decode_unverified(&t).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(d.header["alg"], "none");
+        assert_eq!(d.header["kid"], k.kid());
+        assert_eq!(
+            jose::verify(
+                &t,
+                &k.jwks().unwrap_or_else(|e| panic!("{e}")),
+                &Default::default()
+            )
+            .map(|v| v.claims),
+            Err(JoseError::AlgNone)
+        );
     }
 }

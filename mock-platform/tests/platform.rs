@@ -20,6 +20,7 @@ async fn platform() -> RunningPlatform {
             deployment_ids: vec!["d-1".into()],
             login_url: None,
             target_link_uri: None,
+            jwks_url: None,
         },
     );
     start(cfg, None).await.unwrap_or_else(|e| panic!("{e}"))

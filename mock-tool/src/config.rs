@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use crate::{DEMO_CLIENT_ID, DEMO_DEPLOYMENT_ID, ToolError};
 
-/// A deliberate defect, to prove that the suite catches it.
+/// A deliberate defect, to prove that the suite catches it. Each one switches
+/// off (or weakens) exactly one check of the reference tool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Fault {
@@ -19,15 +20,75 @@ pub enum Fault {
     IgnoreNonce,
     /// Refuses every launch with 403.
     RefuseAllLaunches,
+    /// Accepts unsigned (`alg: none`) id_tokens.
+    AcceptAlgNone,
+    /// Trusts the token's `alg`: verifies HS256 with the platform's public key
+    /// PEM as the HMAC secret (key confusion).
+    AcceptHs256,
+    /// Only checks that `aud` contains the client_id: extra audiences and `azp`
+    /// are ignored.
+    IgnoreAzp,
+    /// Does not check `aud` at all.
+    IgnoreAudience,
+    /// Does not check `iss` against the registration.
+    IgnoreIssuer,
+    /// Compares `iss` ignoring a trailing slash.
+    LenientIssuer,
+    /// Accepts any nonce this tool issued, not only the one of this login.
+    NonceUnbound,
+    /// Does not check `state` against the browser (cookie) or the login; finds the
+    /// login by the token's nonce instead.
+    NoStateCheck,
+    /// Accepts a `deployment_id` that is not registered.
+    AcceptUnknownDeployment,
+    /// No clock-skew leeway at all (0 s).
+    NoLeeway,
+    /// An hour of clock-skew leeway.
+    ExcessiveLeeway,
+    /// Never re-fetches the platform JWKS on an unknown kid while the cache is fresh.
+    NoJwksRefetch,
+    /// Stores the login's `target_link_uri` without its query string.
+    DropTargetQuery,
+    /// Does not echo `lti_message_hint` in the authentication request.
+    DropMessageHint,
+    /// Deep Linking response without the request's `data`.
+    DlNoData,
+    /// Deep Linking response whose `aud` is the client_id, not the platform issuer.
+    DlWrongAudience,
+    /// Deep Linking response signed by a key that is not in the tool's JWKS.
+    DlForeignKey,
+    /// Reads only the first NRPS page (ignores `Link: rel="next"`).
+    NrpsNoPaging,
+    /// Client assertion whose `aud` is the platform issuer, not the token endpoint.
+    NrpsWrongAssertionAudience,
 }
 
 impl Fault {
     /// Every fault.
-    pub const ALL: [Fault; 4] = [
+    pub const ALL: [Fault; 23] = [
         Fault::SkipSignatureCheck,
         Fault::AcceptExpired,
         Fault::IgnoreNonce,
         Fault::RefuseAllLaunches,
+        Fault::AcceptAlgNone,
+        Fault::AcceptHs256,
+        Fault::IgnoreAzp,
+        Fault::IgnoreAudience,
+        Fault::IgnoreIssuer,
+        Fault::LenientIssuer,
+        Fault::NonceUnbound,
+        Fault::NoStateCheck,
+        Fault::AcceptUnknownDeployment,
+        Fault::NoLeeway,
+        Fault::ExcessiveLeeway,
+        Fault::NoJwksRefetch,
+        Fault::DropTargetQuery,
+        Fault::DropMessageHint,
+        Fault::DlNoData,
+        Fault::DlWrongAudience,
+        Fault::DlForeignKey,
+        Fault::NrpsNoPaging,
+        Fault::NrpsWrongAssertionAudience,
     ];
 }
 
@@ -45,6 +106,9 @@ pub struct Registration {
     pub auth_url: String,
     /// The platform's JWKS URL.
     pub jwks_url: String,
+    /// The platform's OAuth 2.0 token endpoint (services: NRPS).
+    #[serde(default)]
+    pub token_url: Option<String>,
 }
 
 fn default_leeway() -> i64 {
@@ -96,6 +160,12 @@ impl ToolConfig {
                 deployment_ids: vec![DEMO_DEPLOYMENT_ID.into()],
                 auth_url: auth_url.into(),
                 jwks_url: jwks_url.into(),
+                // The harness's mock platform serves its token endpoint beside
+                // the auth endpoint.
+                token_url: url::Url::parse(auth_url)
+                    .and_then(|u| u.join("/lti/token"))
+                    .ok()
+                    .map(String::from),
             },
             faults: vec![],
             leeway_secs: default_leeway(),

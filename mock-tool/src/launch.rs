@@ -9,11 +9,12 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use serde_json::Value;
 
-use accredit_core::jose::{self, ClaimRules, JoseError, JwkSet, VerifyPolicy};
+use accredit_core::jose::{self, ClaimRules, JoseError, JwkSet, SigningKey, VerifyPolicy};
 
 use crate::{Fault, Pending, SUCCESS_MARKER, Shared, html_escape, lock};
 
 const LTI: &str = "https://purl.imsglobal.org/spec/lti/claim/";
+const DL: &str = "https://purl.imsglobal.org/spec/lti-dl/claim/";
 /// How long a login may wait for its launch, and a used nonce is remembered.
 const PENDING_TTL: Duration = Duration::from_secs(600);
 /// How long the platform's JWKS is cached.
@@ -183,6 +184,11 @@ pub(crate) async fn login(
             .into_response();
         }
     };
+    let target = if s.has(Fault::DropTargetQuery) {
+        target.split('?').next().unwrap_or_default().to_string()
+    } else {
+        target
+    };
     let state = new_id("st-");
     let nonce = new_id("no-");
     {
@@ -206,7 +212,9 @@ pub(crate) async fn login(
             .append_pair("client_id", &reg.client_id)
             .append_pair("redirect_uri", &s.urls.launch_url)
             .append_pair("login_hint", &login_hint);
-        if let Some(h) = params.iter().find(|(k, _)| k == "lti_message_hint") {
+        if let Some(h) = params.iter().find(|(k, _)| k == "lti_message_hint")
+            && !s.has(Fault::DropMessageHint)
+        {
             q.append_pair("lti_message_hint", &h.1);
         }
         q.append_pair("state", &state).append_pair("nonce", &nonce);
@@ -269,19 +277,41 @@ fn token_refusal(e: JoseError) -> Refusal {
 /// Signature, alg and kid; re-fetches the JWKS once on an unknown kid (key rotation).
 async fn verified_claims(s: &Shared, token: &str) -> Result<Value, Refusal> {
     let policy = VerifyPolicy::default();
-    let (keys, fresh) = match cached_keys(s) {
+    let (mut keys, fresh) = match cached_keys(s) {
         Some(k) => (k, false),
         None => (fetch_platform_keys(s).await?, true),
     };
     let mut result = jose::verify(token, &keys, &policy);
-    if matches!(result, Err(JoseError::UnknownKid(_))) && !fresh {
-        let keys = fetch_platform_keys(s).await?;
+    if matches!(result, Err(JoseError::UnknownKid(_))) && !fresh && !s.has(Fault::NoJwksRefetch) {
+        keys = fetch_platform_keys(s).await?;
         result = jose::verify(token, &keys, &policy);
     }
+    let unverified = || {
+        jose::decode_unverified(token)
+            .map(|d| d.claims)
+            .map_err(token_refusal)
+    };
     match result {
         Ok(v) => Ok(v.claims),
-        Err(JoseError::BadSignature) if s.has(Fault::SkipSignatureCheck) => {
-            jose::decode_unverified(token)
+        Err(JoseError::BadSignature) if s.has(Fault::SkipSignatureCheck) => unverified(),
+        Err(JoseError::AlgNone) if s.has(Fault::AcceptAlgNone) => unverified(),
+        Err(JoseError::SymmetricAlg(_)) if s.has(Fault::AcceptHs256) => {
+            // The classic key-confusion bug: the key chosen by kid, fed to HMAC as text.
+            let kid = jose::decode_unverified(token)
+                .ok()
+                .and_then(|d| {
+                    d.header
+                        .get("kid")
+                        .and_then(Value::as_str)
+                        .map(String::from)
+                })
+                .unwrap_or_default();
+            let pem = keys
+                .find(&kid)
+                .ok_or_else(|| token_refusal(JoseError::UnknownKid(kid.clone())))?
+                .rsa_public_pem()
+                .map_err(token_refusal)?;
+            jose::verify_hs256_insecure(token, &pem)
                 .map(|d| d.claims)
                 .map_err(token_refusal)
         }
@@ -300,11 +330,12 @@ fn bad(reason: String) -> Refusal {
 /// The LTI message claims (LTI Core 1.3 §5.3).
 fn check_lti_claims(s: &Shared, claims: &Value, pending: &Pending) -> Result<(), Refusal> {
     let c = |n: &str| format!("{LTI}{n}");
-    match claim_str(claims, &c("message_type")) {
-        Some("LtiResourceLinkRequest") => {}
+    let deep_link = match claim_str(claims, &c("message_type")) {
+        Some("LtiResourceLinkRequest") => false,
+        Some("LtiDeepLinkingRequest") => true,
         Some(other) => return Err(bad(format!("unsupported message_type `{other}`"))),
         None => return Err(bad("the message_type claim is missing".into())),
-    }
+    };
     match claim_str(claims, &c("version")) {
         Some("1.3.0") => {}
         Some(other) => return Err(bad(format!("LTI version `{other}` is not 1.3.0"))),
@@ -312,12 +343,13 @@ fn check_lti_claims(s: &Shared, claims: &Value, pending: &Pending) -> Result<(),
     }
     let deployment = claim_str(claims, &c("deployment_id"))
         .ok_or_else(|| bad("the deployment_id claim is missing".into()))?;
-    if !s
-        .config
-        .registration
-        .deployment_ids
-        .iter()
-        .any(|d| d == deployment)
+    if !s.has(Fault::AcceptUnknownDeployment)
+        && !s
+            .config
+            .registration
+            .deployment_ids
+            .iter()
+            .any(|d| d == deployment)
     {
         return Err(refuse(
             StatusCode::FORBIDDEN,
@@ -342,6 +374,22 @@ fn check_lti_claims(s: &Shared, claims: &Value, pending: &Pending) -> Result<(),
             "the roles claim is missing or not an array of strings".into()
         ));
     }
+    if deep_link {
+        let settings = claims.get(format!("{DL}deep_linking_settings"));
+        let return_ok = settings
+            .and_then(|st| st.get("deep_link_return_url"))
+            .and_then(Value::as_str)
+            .is_some_and(|u| url::Url::parse(u).is_ok());
+        let types_ok = settings
+            .and_then(|st| st.get("accept_types"))
+            .is_some_and(Value::is_array);
+        if !return_ok || !types_ok {
+            return Err(bad(
+                "deep_linking_settings must hold a deep_link_return_url and accept_types".into(),
+            ));
+        }
+        return check_target(claims, pending);
+    }
     let rl_ok = claims
         .get(c("resource_link"))
         .and_then(|r| r.get("id"))
@@ -350,7 +398,11 @@ fn check_lti_claims(s: &Shared, claims: &Value, pending: &Pending) -> Result<(),
     if !rl_ok {
         return Err(bad("the resource_link claim or its id is missing".into()));
     }
-    match claim_str(claims, &c("target_link_uri")) {
+    check_target(claims, pending)
+}
+
+fn check_target(claims: &Value, pending: &Pending) -> Result<(), Refusal> {
+    match claim_str(claims, &format!("{LTI}target_link_uri")) {
         Some(t) if t == pending.target_link_uri => Ok(()),
         Some(t) => Err(bad(format!(
             "target_link_uri claim `{t}` differs from the login's `{}`",
@@ -389,38 +441,119 @@ async fn validate_launch(
         ));
     }
     let state = param(params, "state").ok_or_else(|| bad("`state` is missing".into()))?;
-    if !cookie_has_state(headers, state) {
-        return Err(refuse(
-            StatusCode::UNAUTHORIZED,
-            "the state cookie set at login was not sent back (cookies blocked, or a forged state)",
-        ));
-    }
-    let pending = lock(&s.pending).remove(state).ok_or_else(|| {
-        refuse(
-            StatusCode::UNAUTHORIZED,
-            "unknown, expired or already used state",
-        )
-    })?;
     let token = param(params, "id_token").ok_or_else(|| bad("`id_token` is missing".into()))?;
+    let pending = if s.has(Fault::NoStateCheck) {
+        pending_without_state_check(s, state, token)?
+    } else {
+        if !cookie_has_state(headers, state) {
+            return Err(refuse(
+                StatusCode::UNAUTHORIZED,
+                "the state cookie set at login was not sent back (cookies blocked, or a forged state)",
+            ));
+        }
+        lock(&s.pending).remove(state).ok_or_else(|| {
+            refuse(
+                StatusCode::UNAUTHORIZED,
+                "unknown, expired or already used state",
+            )
+        })?
+    };
     let claims = verified_claims(s, token).await?;
     let reg = &s.config.registration;
+    let loose_aud = s.has(Fault::IgnoreAzp) || s.has(Fault::IgnoreAudience);
+    let loose_iss = s.has(Fault::IgnoreIssuer) || s.has(Fault::LenientIssuer);
+    let loose_nonce = s.has(Fault::IgnoreNonce) || s.has(Fault::NonceUnbound);
+    let leeway = if s.has(Fault::NoLeeway) {
+        0
+    } else if s.has(Fault::ExcessiveLeeway) {
+        3600
+    } else {
+        s.config.leeway_secs
+    };
     let rules = ClaimRules {
-        issuer: Some(reg.issuer.clone()),
-        audience: Some(reg.client_id.clone()),
-        nonce: (!s.has(Fault::IgnoreNonce)).then(|| pending.nonce.clone()),
-        leeway: s.config.leeway_secs,
+        issuer: (!loose_iss).then(|| reg.issuer.clone()),
+        audience: (!loose_aud).then(|| reg.client_id.clone()),
+        nonce: (!loose_nonce).then(|| pending.nonce.clone()),
+        leeway,
         check_exp: !s.has(Fault::AcceptExpired),
         check_iat: true,
         max_age: None,
         now: None,
     };
+    check_faulty_claims(s, &claims, &pending)?;
     jose::check_claims(&claims, &rules).map_err(token_refusal)?;
     check_replay(s, &claims)?;
     check_lti_claims(s, &claims, &pending)?;
     Ok(claims)
 }
 
-fn success_page(claims: &Value) -> String {
+/// The `NoStateCheck` fault: any state is taken, the login is found by the
+/// token's (unverified) nonce, as state-less tools do.
+fn pending_without_state_check(s: &Shared, state: &str, token: &str) -> Result<Pending, Refusal> {
+    let mut pending = lock(&s.pending);
+    if let Some(p) = pending.remove(state) {
+        return Ok(p);
+    }
+    let nonce = jose::decode_unverified(token)
+        .ok()
+        .and_then(|d| {
+            d.claims
+                .get("nonce")
+                .and_then(Value::as_str)
+                .map(String::from)
+        })
+        .unwrap_or_default();
+    let key = pending
+        .iter()
+        .find(|(_, p)| p.nonce == nonce)
+        .map(|(k, _)| k.clone());
+    key.and_then(|k| pending.remove(&k)).ok_or_else(|| {
+        refuse(
+            StatusCode::UNAUTHORIZED,
+            "no login matches this launch (injected fault: state not checked)",
+        )
+    })
+}
+
+/// The weakened checks some faults put in place of the strict ones.
+fn check_faulty_claims(s: &Shared, claims: &Value, pending: &Pending) -> Result<(), Refusal> {
+    let reg = &s.config.registration;
+    if s.has(Fault::IgnoreAzp) && !s.has(Fault::IgnoreAudience) {
+        let ok = match claims.get("aud") {
+            Some(Value::String(a)) => *a == reg.client_id,
+            Some(Value::Array(items)) => items.iter().any(|a| a.as_str() == Some(&reg.client_id)),
+            _ => false,
+        };
+        if !ok {
+            return Err(refuse(
+                StatusCode::UNAUTHORIZED,
+                "`aud` lacks the client_id",
+            ));
+        }
+    }
+    if s.has(Fault::LenientIssuer) && !s.has(Fault::IgnoreIssuer) {
+        let iss = claim_str(claims, "iss").unwrap_or_default();
+        if iss.trim_end_matches('/') != reg.issuer.trim_end_matches('/') {
+            return Err(refuse(
+                StatusCode::UNAUTHORIZED,
+                format!("unknown issuer `{iss}`"),
+            ));
+        }
+    }
+    if s.has(Fault::NonceUnbound) && !s.has(Fault::IgnoreNonce) {
+        let nonce = claim_str(claims, "nonce").unwrap_or_default();
+        let issued = nonce == pending.nonce || lock(&s.pending).values().any(|p| p.nonce == nonce);
+        if !issued {
+            return Err(refuse(
+                StatusCode::UNAUTHORIZED,
+                format!("nonce `{nonce}` was not issued by this tool"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn success_page(claims: &Value, services: &str) -> String {
     let c = |n: &str| claims.get(format!("{LTI}{n}"));
     let user = claim_str(claims, "name")
         .or_else(|| claim_str(claims, "email"))
@@ -442,13 +575,81 @@ fn success_page(claims: &Value) -> String {
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{SUCCESS_MARKER}</title></head><body>\
          <h1>{SUCCESS_MARKER}</h1><p>User: <span id=\"user\">{}</span> (sub {})</p>\
          <p>Roles: <span id=\"roles\">{}</span></p><p>Context: <span id=\"context\">{}</span></p>\
-         <p>Resource link: {}</p></body></html>",
+         <p>Resource link: {}</p><p id=\"services\">{}</p></body></html>",
         html_escape(user),
         html_escape(claim_str(claims, "sub").unwrap_or("-")),
         html_escape(&roles.join(", ")),
         html_escape(context),
-        html_escape(link)
+        html_escape(link),
+        html_escape(services)
     )
+}
+
+/// The answer to a validated `LtiDeepLinkingRequest` (Deep Linking 2.0 §4.5):
+/// an auto-submitting form posting the signed response to `deep_link_return_url`.
+/// The reference tool "selects" one `ltiResourceLink` item pointing at itself,
+/// when the request accepts that type (else an empty selection, DL §2.3).
+fn deep_link_response(s: &Shared, request: &Value) -> Result<String, Refusal> {
+    let settings = request
+        .get(format!("{DL}deep_linking_settings"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let return_url = settings
+        .get("deep_link_return_url")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let accepts_link = settings
+        .get("accept_types")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().any(|t| t.as_str() == Some("ltiResourceLink")));
+    let reg = &s.config.registration;
+    let now = jose::now_secs();
+    let items = if accepts_link {
+        serde_json::json!([{
+            "type": "ltiResourceLink",
+            "title": "accredit reference activity",
+            "url": s.urls.launch_url,
+            "custom": {"accredit_item": "reference-activity-1"},
+        }])
+    } else {
+        serde_json::json!([])
+    };
+    let mut claims = serde_json::json!({
+        "iss": reg.client_id,
+        "aud": if s.has(Fault::DlWrongAudience) { reg.client_id.clone() } else { reg.issuer.clone() },
+        "iat": now,
+        "exp": now + 300,
+        "nonce": new_id("dl-"),
+        format!("{LTI}message_type"): "LtiDeepLinkingResponse",
+        format!("{LTI}version"): "1.3.0",
+        format!("{LTI}deployment_id"): request.get(format!("{LTI}deployment_id")).cloned().unwrap_or(Value::Null),
+        format!("{DL}content_items"): items,
+    });
+    if let (Some(data), Some(obj)) = (settings.get("data"), claims.as_object_mut())
+        && !s.has(Fault::DlNoData)
+    {
+        obj.insert(format!("{DL}data"), data.clone());
+    }
+    let signed = if s.has(Fault::DlForeignKey) {
+        SigningKey::generate().and_then(|k| jose::sign_rs256(&claims, &k.with_kid(s.key.kid())))
+    } else {
+        jose::sign_rs256(&claims, &s.key)
+    };
+    let jwt = signed.map_err(|e| {
+        refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("could not sign the Deep Linking response: {e}"),
+        )
+    })?;
+    Ok(format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Returning your selection</title></head>\
+         <body onload=\"document.forms[0].submit()\"><form method=\"post\" action=\"{}\">\
+         <input type=\"hidden\" name=\"JWT\" value=\"{}\"/>\
+         <noscript><button type=\"submit\">Continue</button></noscript></form></body></html>",
+        html_escape(&return_url),
+        html_escape(&jwt)
+    ))
 }
 
 /// The launch (redirect_uri): POST `id_token` and `state`.
@@ -459,15 +660,41 @@ pub(crate) async fn launch(
 ) -> Response {
     let params = params_of(&Method::POST, None, &body);
     match validate_launch(&s, &headers, &params).await {
-        Ok(claims) => (
-            StatusCode::OK,
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            success_page(&claims),
-        )
-            .into_response(),
+        Ok(claims)
+            if claim_str(&claims, &format!("{LTI}message_type"))
+                == Some("LtiDeepLinkingRequest") =>
+        {
+            match deep_link_response(&s, &claims) {
+                Ok(page) => (
+                    StatusCode::OK,
+                    [
+                        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                        (header::CACHE_CONTROL, "no-store"),
+                    ],
+                    page,
+                )
+                    .into_response(),
+                Err(r) => r.into_response(),
+            }
+        }
+        Ok(claims) => {
+            let members = match crate::services::memberships_url(&claims) {
+                None => String::new(),
+                Some(url) => match crate::services::all_members(&s, &url).await {
+                    Ok(m) => format!("Members: {}", m.len()),
+                    Err(e) => format!("Members unavailable: {e}"),
+                },
+            };
+            (
+                StatusCode::OK,
+                [
+                    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                success_page(&claims, &members),
+            )
+                .into_response()
+        }
         Err(r) => {
             tracing::debug!(status = %r.status, reason = %r.reason, "launch refused");
             r.into_response()
@@ -496,7 +723,10 @@ mod tests {
 
     #[test]
     fn success_page_escapes_candidate_text() {
-        let page = success_page(&serde_json::json!({"name": "<script>x</script>", "sub": "u"}));
+        let page = success_page(
+            &serde_json::json!({"name": "<script>x</script>", "sub": "u"}),
+            "",
+        );
         assert!(page.contains(SUCCESS_MARKER));
         assert!(page.contains("&lt;script&gt;"));
         assert!(!page.contains("<script>"));

@@ -17,7 +17,14 @@
 //!   `exp`/`iat` with a small leeway, the nonce (bound to the state, never
 //!   replayed), the deployment and the LTI claims. Success: 200 with
 //!   [`SUCCESS_MARKER`]; failure: 400/401/403 with the reason.
-//! - [`JWKS_PATH`]: the tool's own public key.
+//!   A valid `LtiDeepLinkingRequest` is answered with an auto-submitting form
+//!   that posts an RS256 `LtiDeepLinkingResponse` (`JWT`) to the request's
+//!   `deep_link_return_url`: one `ltiResourceLink` item, `data` echoed.
+//!   A launch carrying the NRPS claim makes the tool fetch every memberships
+//!   page (client-credentials token with a JWT-bearer assertion) before it
+//!   renders the page, which shows the member count.
+//! - [`JWKS_PATH`]: the tool's own public key (verifies its Deep Linking
+//!   responses and client assertions).
 //!
 //! Cookie choice: over https the state cookie is `SameSite=None; Secure` (the
 //! platform's form_post is a cross-site POST, which drops Lax cookies). Over plain
@@ -25,8 +32,10 @@
 //! without `Secure`, so the cookie is `SameSite=Lax`: this works when platform and
 //! tool are same-site, e.g. both on 127.0.0.1 (ports do not make sites differ).
 
+pub mod caliper;
 mod config;
 mod launch;
+mod services;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -113,6 +122,8 @@ pub(crate) struct Pending {
 pub(crate) struct Shared {
     pub(crate) config: ToolConfig,
     pub(crate) jwks: JwkSet,
+    /// Signs the tool's own JWTs (Deep Linking responses).
+    pub(crate) key: SigningKey,
     pub(crate) urls: ToolUrls,
     pub(crate) secure_cookies: bool,
     pub(crate) pending: Mutex<HashMap<String, Pending>>,
@@ -263,6 +274,7 @@ pub async fn start(
     let shared = Arc::new(Shared {
         secure_cookies: urls.base_url.starts_with("https://"),
         jwks: key.jwks()?,
+        key,
         urls: urls.clone(),
         config,
         pending: Mutex::new(HashMap::new()),

@@ -125,6 +125,11 @@ pub enum Command {
         #[command(subcommand)]
         action: SchemasAction,
     },
+    /// Generate test data, e.g. a consistent OneRoster CSV bundle.
+    Generate {
+        #[command(subcommand)]
+        what: crate::generate::GenerateWhat,
+    },
 }
 
 /// `accredit schemas ...`
@@ -165,6 +170,10 @@ pub enum ServeWhat {
     Platform,
     /// The reference LTI tool (for certifying a platform by hand).
     Tool,
+    /// The reference Caliper endpoint (point a sensor at it).
+    CaliperEndpoint,
+    /// The reference Caliper sensor (sends to your endpoint when triggered).
+    CaliperSensor,
 }
 
 /// Options shared by `run` and `validate`.
@@ -284,6 +293,7 @@ pub async fn dispatch(cli: Cli) -> Result<Exit, CliError> {
             format,
         ),
         Command::Schemas { action } => crate::schemas::run(action).await,
+        Command::Generate { what } => crate::generate::run(what),
     }
 }
 

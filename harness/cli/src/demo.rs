@@ -87,6 +87,8 @@ pub async fn run(o: DemoOpts) -> Result<Exit, CliError> {
         let out = match suite.id() {
             accredit_suite_lti::TOOL_SUITE_ID => lti_tool(&o, suite).await?,
             "caliper" => caliper(&o, suite).await?,
+            accredit_suite_caliper::SENSOR_SUITE_ID => caliper_sensor(&o, suite).await?,
+            accredit_suite_caliper::ENDPOINT_SUITE_ID => caliper_endpoint(&o, suite).await?,
             "oneroster-csv" => oneroster_csv(&o, suite).await?,
             other => {
                 return Err(CliError::harness(anyhow::anyhow!(
@@ -105,7 +107,7 @@ pub async fn run(o: DemoOpts) -> Result<Exit, CliError> {
     for r in &results {
         let s = &r.report.summary;
         println!(
-            "  {:<14} {:>3} cases  {:>3} pass {:>3} fail {:>3} warn {:>3} skip {:>3} review {:>3} error   {}",
+            "  {:<17} {:>3} cases  {:>3} pass {:>3} fail {:>3} warn {:>3} skip {:>3} review {:>3} error   {}",
             r.report
                 .suites
                 .first()
@@ -148,7 +150,7 @@ async fn lti_tool(o: &DemoOpts, suite: Arc<dyn Suite>) -> Result<RunOutput, CliE
     .await
     .context("starting the reference LTI tool")
     .map_err(CliError::harness)?;
-    let text = accredit_suite_lti::demo_profile(
+    let text = accredit_suite_lti::demo_profile_with_jwks(
         "accredit reference tool",
         &reg.login_url,
         &reg.launch_url,
@@ -157,6 +159,7 @@ async fn lti_tool(o: &DemoOpts, suite: Arc<dyn Suite>) -> Result<RunOutput, CliE
         &reg.issuer,
         platform_addr,
         Some(accredit_mock_tool::SUCCESS_MARKER),
+        &tool.urls().jwks_url,
     );
     let path = o.out.join("lti-tool.profile.toml");
     std::fs::write(&path, &text)
@@ -201,4 +204,87 @@ async fn oneroster_csv(o: &DemoOpts, suite: Arc<dyn Suite>) -> Result<RunOutput,
         paths.push(p);
     }
     pipeline::execute(request(o, suite, None, paths)).await
+}
+
+/// Writes a fresh demo bearer token under `out/secrets/` and returns the secret
+/// and its profile reference (`file:...`): profiles never hold secrets inline.
+fn demo_token(
+    o: &DemoOpts,
+    name: &str,
+) -> Result<(accredit_core::profile::Secret, String), CliError> {
+    let dir = o.out.join("secrets");
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("creating {}", dir.display()))
+        .map_err(CliError::harness)?;
+    let token = accredit_suite_caliper::generate_token();
+    let reference = accredit_suite_caliper::write_token_file(&dir, name, &token)
+        .with_context(|| format!("writing the demo token under {}", dir.display()))
+        .map_err(CliError::harness)?;
+    Ok((
+        accredit_core::profile::Secret::from_value(reference.clone(), token),
+        reference,
+    ))
+}
+
+/// Writes a generated profile next to the bundles and parses it like a user's.
+fn demo_profile_doc(o: &DemoOpts, suite_id: &str, text: &str) -> Result<ProfileDoc, CliError> {
+    let path = o.out.join(format!("{suite_id}.profile.toml"));
+    std::fs::write(&path, text)
+        .with_context(|| format!("writing {}", path.display()))
+        .map_err(CliError::harness)?;
+    ProfileDoc::parse(&path.display().to_string(), text, &crate::registry::ids())
+        .map_err(CliError::harness)
+}
+
+/// `caliper-sensor`: the reference sensor (mock-tool) sending to the endpoint the
+/// suite starts; the suite triggers it.
+async fn caliper_sensor(o: &DemoOpts, suite: Arc<dyn Suite>) -> Result<RunOutput, CliError> {
+    let listen = accredit_mock_platform::reserve_port()
+        .context("reserving a loopback port for the Caliper endpoint")
+        .map_err(CliError::harness)?;
+    let (token, token_ref) = demo_token(o, "caliper-sensor.token")?;
+    let sensor = accredit_mock_tool::caliper::start_reference_sensor_for_demo(
+        &format!("http://{listen}/caliper"),
+        token,
+        Vec::new(),
+        None,
+    )
+    .await
+    .context("starting the reference Caliper sensor")
+    .map_err(CliError::harness)?;
+    let text = accredit_suite_caliper::sensor_demo_profile(
+        "accredit reference Caliper sensor",
+        listen,
+        &token_ref,
+        Some(sensor.trigger_url()),
+        &accredit_mock_tool::caliper::PROFILES,
+        10,
+    );
+    let profile = demo_profile_doc(o, suite.id(), &text)?;
+    let result = pipeline::execute(request(o, suite, Some(profile), Vec::new())).await;
+    sensor.shutdown().await;
+    result
+}
+
+/// `caliper-endpoint`: the reference endpoint (mock-platform).
+async fn caliper_endpoint(o: &DemoOpts, suite: Arc<dyn Suite>) -> Result<RunOutput, CliError> {
+    let (token, token_ref) = demo_token(o, "caliper-endpoint.token")?;
+    let endpoint =
+        accredit_mock_platform::caliper::start_reference_endpoint_for_demo(token, Vec::new(), None)
+            .await
+            .context("starting the reference Caliper endpoint")
+            .map_err(CliError::harness)?;
+    let text = accredit_suite_caliper::endpoint_demo_profile(
+        "accredit reference Caliper endpoint",
+        endpoint.url(),
+        &token_ref,
+        &[
+            "http://purl.imsglobal.org/ctx/caliper/v1p1",
+            "http://purl.imsglobal.org/ctx/caliper/v1p2",
+        ],
+    );
+    let profile = demo_profile_doc(o, suite.id(), &text)?;
+    let result = pipeline::execute(request(o, suite, Some(profile), Vec::new())).await;
+    endpoint.shutdown().await;
+    result
 }

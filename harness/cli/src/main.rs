@@ -12,6 +12,7 @@
 
 mod cli;
 mod demo;
+mod generate;
 mod history;
 mod pipeline;
 mod progress;

@@ -12,6 +12,8 @@ pub fn all() -> Vec<Arc<dyn Suite>> {
     vec![
         Arc::new(accredit_suite_lti::LtiToolSuite),
         Arc::new(accredit_suite_caliper::CaliperSuite),
+        Arc::new(accredit_suite_caliper::CaliperSensorSuite),
+        Arc::new(accredit_suite_caliper::CaliperEndpointSuite),
         Arc::new(accredit_suite_oneroster::OneRosterCsvSuite),
     ]
 }

@@ -21,6 +21,19 @@ pub async fn serve(what: ServeWhat, config: &Path) -> Result<Exit, CliError> {
                 .await
                 .map_err(CliError::harness)?;
         }
+        ServeWhat::CaliperEndpoint => {
+            let cfg =
+                accredit_mock_platform::caliper::load_config(config).map_err(CliError::usage)?;
+            accredit_mock_platform::caliper::serve(cfg)
+                .await
+                .map_err(CliError::harness)?;
+        }
+        ServeWhat::CaliperSensor => {
+            let cfg = accredit_mock_tool::caliper::load_config(config).map_err(CliError::usage)?;
+            accredit_mock_tool::caliper::serve(cfg)
+                .await
+                .map_err(CliError::harness)?;
+        }
     }
     Ok(Exit::Passed)
 }

@@ -242,6 +242,12 @@ impl SigningKey {
         self.key.private_key_to_pem_pkcs8().map_err(crypto)
     }
 
+    /// The public key as SubjectPublicKeyInfo PEM: the exact bytes an HS256
+    /// key-confusion attack uses as the HMAC secret.
+    pub fn public_pem(&self) -> Result<Vec<u8>, JoseError> {
+        self.key.public_key_to_pem().map_err(crypto)
+    }
+
     /// The key id.
     pub fn kid(&self) -> &str {
         &self.kid
@@ -356,6 +362,14 @@ impl Jwk {
     }
 }
 
+impl Jwk {
+    /// The RSA public key as SubjectPublicKeyInfo PEM (what a vulnerable library
+    /// feeds to HMAC when it trusts the token's `alg`).
+    pub fn rsa_public_pem(&self) -> Result<Vec<u8>, JoseError> {
+        self.rsa_public_key()?.public_key_to_pem().map_err(crypto)
+    }
+}
+
 /// An RFC 7517 JWK Set: `{"keys": [...]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct JwkSet {
@@ -453,6 +467,23 @@ pub fn sign_hs256(claims: &Value, secret: &[u8], kid: Option<&str>) -> Result<St
     signer.update(input.as_bytes()).map_err(crypto)?;
     let sig = signer.sign_to_vec().map_err(crypto)?;
     Ok(format!("{input}.{}", b64url(&sig)))
+}
+
+/// Checks an HS256 token against `secret` and returns it decoded. **Never use
+/// this to accept a platform's token**: it exists so the reference tool can
+/// reproduce the HS256 key-confusion defect (`AcceptHs256` fault) that the
+/// harness's alg-confusion case must catch. [`verify`] refuses every HS* token.
+pub fn verify_hs256_insecure(token: &str, secret: &[u8]) -> Result<DecodedJws, JoseError> {
+    let d = decode_unverified(token)?;
+    let key = PKey::hmac(secret).map_err(crypto)?;
+    let mut signer = Signer::new(MessageDigest::sha256(), &key).map_err(crypto)?;
+    signer.update(d.signing_input.as_bytes()).map_err(crypto)?;
+    let mac = signer.sign_to_vec().map_err(crypto)?;
+    if mac.len() == d.signature.len() && openssl::memcmp::eq(&mac, &d.signature) {
+        Ok(d)
+    } else {
+        Err(JoseError::BadSignature)
+    }
 }
 
 /// What [`verify`] accepts.
@@ -965,6 +996,23 @@ mod tests {
         assert_eq!(
             check_claims(&at(json!({"iat": 11111, "exp": 22222})), &r),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn hs256_key_confusion_round_trips_only_with_the_same_pem() {
+        let pem = ok(keys().0.public_pem());
+        let jwk_pem = ok(ok(keys().0.public_jwk()).rsa_public_pem());
+        assert_eq!(pem, jwk_pem, "the JWK and the key give the same PEM bytes");
+        let token = ok(sign_hs256(&claims(), &pem, Some(keys().0.kid())));
+        assert_eq!(ok(verify_hs256_insecure(&token, &jwk_pem)).claims, claims());
+        assert_eq!(
+            verify_hs256_insecure(&token, b"another secret").map(|d| d.claims),
+            Err(JoseError::BadSignature)
+        );
+        assert_eq!(
+            verify(&token, &jwks(), &VerifyPolicy::default()).map(|v| v.claims),
+            Err(JoseError::SymmetricAlg("HS256".into()))
         );
     }
 }

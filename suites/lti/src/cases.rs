@@ -2,20 +2,28 @@
 //!
 //! Ids follow `lti.tool.<area>.<what>`; the catalog row each case comes from
 //! (lti-catalog.md) is named in its doc comment. Official cases come from the
-//! LTI Advantage Conformance Certification Guide §6.1; `lti.tool.sec.*` cases are
-//! harness extensions (HX) drawn from Security Framework MUSTs.
+//! LTI Advantage Conformance Certification Guide §6.1; `lti.tool.sec.*` and
+//! `lti.tool.oidc.*` cases are harness extensions (HX, lti-catalog.md §3) drawn
+//! from Security Framework, LTI Core and OIDC Core requirements. A SHOULD case
+//! warns instead of failing, so a report never calls best practice a violation.
 
 use futures::FutureExt;
 use serde_json::{Value, json};
 
 use accredit_core::jose::{SigningKey, rs256_header};
 use accredit_core::{Case, CaseCx, CaseMeta, Level, Verdict};
-use accredit_mock_platform::{LaunchPlan, NonceRule, Signer};
+use accredit_mock_platform::{
+    DL_RETURN_PATH, LaunchPlan, NRPS_MEDIA_TYPE, NRPS_MEMBERS, NonceRule, NrpsRequestSeen, Signer,
+};
+
+use accredit_core::Outcome;
+use accredit_core::jose::now_secs;
 
 use crate::flow::{
-    Attempt, Fixture, LaunchRun, LoginMethod, judge_refusal, require_accepted, run_launch,
+    Attempt, Fixture, LaunchRun, LoginMethod, browse_login, judge_refusal, judge_refusal_as,
+    require_accepted, run_launch, snippet,
 };
-use crate::payloads::{LTI, Persona, resource_link_launch, set};
+use crate::payloads::{LTI, Persona, deep_linking_request, resource_link_launch, set};
 use crate::ua::UserAgent;
 
 const ROLE: &str = "tool";
@@ -208,6 +216,288 @@ pub const SEC_NONCE_REPLAY: CaseMeta = CaseMeta {
     exclusive: false,
 };
 
+/// A harness extension (HX) case: an accredit addition beyond the 1EdTech list.
+#[allow(clippy::too_many_arguments)]
+const fn hx(
+    id: &'static str,
+    title: &'static str,
+    spec_document: &'static str,
+    spec_section: &'static str,
+    spec_url: &'static str,
+    requirement: &'static str,
+    level: Level,
+    tags: &'static [&'static str],
+) -> CaseMeta {
+    CaseMeta {
+        id,
+        title,
+        role: ROLE,
+        spec_document,
+        spec_section,
+        spec_url,
+        requirement,
+        level,
+        official: false,
+        tags,
+        exclusive: false,
+    }
+}
+
+const CORE: &str = "LTI Core 1.3";
+const OIDC: &str = "OpenID Connect Core 1.0";
+const SEC_VALIDATION: &str =
+    "https://www.imsglobal.org/spec/security/v1p0/#authentication-response-validation";
+const SEC_AUD_3: &str = "5.1.3 Authentication Response Validation, item 3";
+const AUD_RULE: &str = "The Tool MUST validate that the aud (audience) Claim contains its client_id value registered as an audience with the Issuer identified by the iss (Issuer) Claim. The aud (audience) Claim MAY contain an array with more than one element. The Tool MUST reject the ID Token if it does not list the client_id as a valid audience, or if it contains additional audiences not trusted by the Tool. The request message will be rejected with a HTTP code of 401;";
+const ISS_RULE: &str = "The Issuer Identifier for the Platform MUST exactly match the value of the iss (Issuer) Claim (therefore the Tool MUST previously have been made aware of this identifier).";
+const ALG_RULE: &str = "The alg value SHOULD be the default of RS256 or the algorithm sent by the Tool in the id_token_signed_response_alg parameter during its registration. Use of algorithms other than RS256 SHOULD be used only when agreed between Platform and Tool. CERT 4.2: The use of Symmetric Cryptosystems SHALL NOT be considered legal and use of them is expressly forbidden.";
+const EXP_RULE: &str = "Expiration time on or after which the Tool MUST NOT accept the ID Token for processing. When processing this parameter, the Tool MUST verify that the time expressed in this Claim occurs after the current date/time. Implementers MAY provide for some small leeway, usually no more than a few minutes, to account for clock skew.";
+
+/// HX-SEC-01: `aud` array holding the client_id, with `azp` = client_id.
+pub const SEC_AUD_ARRAY_AZP: CaseMeta = hx(
+    "lti.tool.sec.aud.array-with-azp",
+    "aud is an array holding the client_id, azp is the client_id (accept)",
+    SEC,
+    "5.1.3 Authentication Response Validation, items 3-5",
+    SEC_VALIDATION,
+    "The aud (audience) Claim MAY contain an array with more than one element. If the ID Token contains multiple audiences, the Tool SHOULD verify that an azp Claim is present; If an azp (authorized party) Claim is present, the Tool SHOULD verify that its client_id is the Claim's value;",
+    Level::Should,
+    &["security", "extension", "aud"],
+);
+
+/// HX-SEC-03: `aud` holds an extra, untrusted audience and there is no `azp`.
+pub const SEC_AUD_UNTRUSTED: CaseMeta = hx(
+    "lti.tool.sec.aud.untrusted-no-azp",
+    "aud holds an extra untrusted audience and no azp (reject)",
+    SEC,
+    SEC_AUD_3,
+    SEC_VALIDATION,
+    AUD_RULE,
+    Level::Must,
+    &["security", "extension", "aud"],
+);
+
+/// HX-SEC-02: `azp` names another client.
+pub const SEC_AZP_MISMATCH: CaseMeta = hx(
+    "lti.tool.sec.aud.azp-mismatch",
+    "aud array with azp naming another client (reject)",
+    SEC,
+    "5.1.3 Authentication Response Validation, item 5",
+    SEC_VALIDATION,
+    "If an azp (authorized party) Claim is present, the Tool SHOULD verify that its client_id is the Claim's value;",
+    Level::Should,
+    &["security", "extension", "aud"],
+);
+
+/// HX-SEC-04: `aud` is another client.
+pub const SEC_AUD_WRONG: CaseMeta = hx(
+    "lti.tool.sec.aud.wrong",
+    "aud is another client's id (reject)",
+    SEC,
+    SEC_AUD_3,
+    SEC_VALIDATION,
+    AUD_RULE,
+    Level::Must,
+    &["security", "extension", "aud"],
+);
+
+/// HX-SEC-05: another issuer.
+pub const SEC_ISS_WRONG: CaseMeta = hx(
+    "lti.tool.sec.iss.wrong",
+    "iss is not the registered issuer (reject)",
+    SEC,
+    "5.1.3 Authentication Response Validation, item 2",
+    SEC_VALIDATION,
+    ISS_RULE,
+    Level::Must,
+    &["security", "extension", "iss"],
+);
+
+/// HX-SEC-05: the registered issuer plus a trailing slash.
+pub const SEC_ISS_SLASH: CaseMeta = hx(
+    "lti.tool.sec.iss.trailing-slash",
+    "iss is the registered issuer with a trailing slash (reject: exact match)",
+    SEC,
+    "5.1.3 Authentication Response Validation, item 2",
+    SEC_VALIDATION,
+    ISS_RULE,
+    Level::Must,
+    &["security", "extension", "iss"],
+);
+
+/// HX-SEC-07: `alg: none`.
+pub const SEC_ALG_NONE: CaseMeta = hx(
+    "lti.tool.sec.alg-none",
+    "unsigned id_token (alg none, the platform's kid)",
+    SEC,
+    "5.1.3 Authentication Response Validation, items 1 and 6; 5.4 Message Signing",
+    SEC_VALIDATION,
+    "The Tool MUST Validate the signature of the ID Token according to JSON Web Signature [RFC7515], Section 5.2 using the Public Key from the Platform; Message Tool JWTs MUST NOT use none as the alg value.",
+    Level::Must,
+    &["security", "extension", "alg"],
+);
+
+/// HX-SEC-07: HS256 keyed with the platform's public key.
+pub const SEC_ALG_HS256: CaseMeta = hx(
+    "lti.tool.sec.alg-hs256-key-confusion",
+    "HS256 id_token keyed with the platform's public key (alg confusion)",
+    SEC,
+    "5.1.3 Authentication Response Validation, item 6; CERT 4.2",
+    SEC_VALIDATION,
+    ALG_RULE,
+    Level::Must,
+    &["security", "extension", "alg"],
+);
+
+/// HX-SEC-08: the id_token's nonce is one the tool issued for another login.
+pub const SEC_NONCE_UNBOUND: CaseMeta = hx(
+    "lti.tool.sec.nonce-unbound",
+    "id_token nonce is the tool's nonce of another login in the same browser (reject)",
+    OIDC,
+    "3.1.3.7 ID Token Validation, item 11 (SEC 5.1.1.2 nonce; 5.1.3 item 9)",
+    "https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation",
+    "If a nonce value was sent in the Authentication Request, a nonce Claim MUST be present and its value checked to verify that it is the same value as the one that was sent in the Authentication Request. SEC: The value is passed through unmodified from the Authentication Request to the ID Token.",
+    Level::Must,
+    &["security", "extension", "nonce"],
+);
+
+/// HX-SEC-10: the platform posts back a state the tool never issued.
+pub const SEC_STATE_MISMATCH: CaseMeta = hx(
+    "lti.tool.sec.state-mismatch",
+    "state posted back is not the one the tool sent (reject)",
+    SEC,
+    "5.1.1.3 Step 3: Authentication Response; 5.1.1.4 Step 4: Resource is displayed",
+    "https://www.imsglobal.org/spec/security/v1p0/#step-4-resource-is-displayed",
+    "The tool, after decoding and validating the id_token and verified the state matches the current state attached to the browser session, will display the resource. (state: Opaque value for the platform to maintain state between the request and callback and provide Cross-Site Request Forgery (CSRF) mitigation.)",
+    Level::Must,
+    &["security", "extension", "state"],
+);
+
+/// HX-SEC-11: a deployment_id the tool never registered.
+pub const SEC_UNKNOWN_DEPLOYMENT: CaseMeta = hx(
+    "lti.tool.sec.unknown-deployment",
+    "deployment_id never registered with the tool (reject)",
+    CORE,
+    "3.1.3 Tool deployment; 5.3.3 Deployment ID claim",
+    "https://www.imsglobal.org/spec/lti/v1p3/#tool-deployment",
+    "When a user deploys a tool within their tool platform, the platform MUST generate an immutable deployment_id identifier to identify the integration. Every message between the platform and tool MUST include the deployment_id in addition to the client_id.",
+    Level::Should,
+    &["security", "extension", "deployment"],
+);
+
+/// HX-SEC-12: iat a few seconds in the future (clock skew within a small leeway).
+pub const SEC_SKEW_WITHIN: CaseMeta = hx(
+    "lti.tool.sec.clock-skew.within-leeway",
+    "iat 5 s in the future: small clock skew (accept)",
+    SEC,
+    "5.1.2 ID Token (exp, iat)",
+    "https://www.imsglobal.org/spec/security/v1p0/#id-token",
+    EXP_RULE,
+    Level::Should,
+    &["security", "extension", "time"],
+);
+
+/// HX-SEC-12: expired ten minutes ago, beyond any reasonable leeway.
+pub const SEC_SKEW_BEYOND: CaseMeta = hx(
+    "lti.tool.sec.clock-skew.beyond-leeway",
+    "exp 10 minutes in the past: beyond a small leeway (reject)",
+    SEC,
+    "5.1.2 ID Token (exp)",
+    "https://www.imsglobal.org/spec/security/v1p0/#id-token",
+    EXP_RULE,
+    Level::Must,
+    &["security", "extension", "time"],
+);
+
+/// HX-SEC-13: the platform rotates its key mid-run.
+pub const SEC_KID_ROTATION: CaseMeta = hx(
+    "lti.tool.sec.kid-rotation",
+    "platform rotates its key: new kid after a first launch (tool re-fetches the JWKS)",
+    SEC,
+    "6.4 Issuer Public Key Rotation",
+    "https://www.imsglobal.org/spec/security/v1p0/#issuer-public-key-rotation",
+    "When the Issuer rotates its public key, the Issuer MUST add it to the JSON Key Set under a new kid. Other parties can then download a new version of the JSON Key Set.",
+    Level::Should,
+    &["security", "extension", "jwks"],
+);
+
+/// HX-OIDC-T-03: target_link_uri carrying a query string.
+pub const OIDC_TARGET_QUERY: CaseMeta = hx(
+    "lti.tool.oidc.target-link-uri-query",
+    "target_link_uri with a query string (accept; the claim matches the login parameter)",
+    CORE,
+    "5.3.4 Target link URI",
+    "https://www.imsglobal.org/spec/lti/v1p3/#target-link-uri",
+    "The required https://purl.imsglobal.org/spec/lti/claim/target_link_uri MUST be the same value as the target_link_uri passed by the platform in the OIDC third party initiated login request. A Tool should rely on this claim rather than the initial target_link_uri to do the final redirection, since the login initiation request is unsigned.",
+    Level::Must,
+    &["oidc", "extension"],
+);
+
+const DL_SECTION: &str = "6.2 Deep Linking Message testing";
+const DL_URL: &str = "https://www.imsglobal.org/spec/lti/v1p3/cert/#deep-linking-message-testing";
+
+/// T-DL-01/02 "Send the Request Payload", "Receive the Response Payload".
+pub const DL_REQUEST: CaseMeta = CaseMeta {
+    id: "lti.tool.dl.request",
+    title: "Deep Linking request accepted and a response posted to deep_link_return_url",
+    role: ROLE,
+    spec_document: CERT,
+    spec_section: DL_SECTION,
+    spec_url: DL_URL,
+    requirement: "Send the Request Payload: Send Deep Linking Request Payload to the Tool. Receive the Response Payload: Verify Deep Linking Response Payload was Received. DL 2.3: the tool redirects the user back to the platform's deep_link_return_url with an auto-submitted form POST carrying the JWT.",
+    level: Level::Must,
+    official: true,
+    tags: &["deep-linking"],
+    exclusive: false,
+};
+
+/// T-DL-03..06 "Response Format Valid", "Response Timestamps Valid", "Signature
+/// Valid", "Required Claims Verified".
+pub const DL_RESPONSE: CaseMeta = CaseMeta {
+    id: "lti.tool.dl.response",
+    title: "Deep Linking response: format, timestamps, signature and required claims",
+    role: ROLE,
+    spec_document: CERT,
+    spec_section: DL_SECTION,
+    spec_url: DL_URL,
+    requirement: "Response Format Valid: Verify Response is Deep Linking Response. Response Timestamps Valid. Signature Valid: Deep Linking - Verify JWT Signature. Required Claims Verified: Deep Linking - Verify Required Claims Present. DL 4.5: iss = client_id, aud = platform issuer, nonce, message_type LtiDeepLinkingResponse, version 1.3.0, deployment_id, data (required if present in the request).",
+    level: Level::Must,
+    official: true,
+    tags: &["deep-linking", "security"],
+    exclusive: false,
+};
+
+/// T-NRPS-01..05 (CERT §6.3): the tool calls NRPS after an instructor launch.
+pub const NRPS_MEMBERSHIPS: CaseMeta = CaseMeta {
+    id: "lti.tool.nrps.memberships",
+    title: "NRPS: the tool gets a token and requests the memberships after a launch",
+    role: ROLE,
+    spec_document: CERT,
+    spec_section: "6.3 Names and Role Provisioning Services Testing",
+    spec_url: "https://www.imsglobal.org/spec/lti/v1p3/cert/#names-and-role-provisioning-services-testing",
+    requirement: "The Tool is required to acquire an OAuth2 token from the IMS Global testing OAuth2 server and then do the GET to the known service instantiation URL communicated in the testing setup. Received Request; Verify JSON Header; Verify Bearer Token; Verify Bearer Scope. SEC 4.1.1: the JWT MUST contain iss, sub (the client_id), aud (the token endpoint), iat, exp and jti.",
+    level: Level::Must,
+    official: true,
+    tags: &["nrps", "services"],
+    // The token request carries no per-launch key: nothing may run beside it.
+    exclusive: true,
+};
+
+/// HX-NRPS-T-01: the tool follows `Link: rel="next"` verbatim to the last page.
+pub const NRPS_PAGING: CaseMeta = CaseMeta {
+    id: "lti.tool.nrps.paging",
+    title: "NRPS: the tool follows Link rel=\"next\" verbatim through every page",
+    role: ROLE,
+    spec_document: "LTI Names and Role Provisioning Services 2.0",
+    spec_section: "2.4 Limit query parameter",
+    spec_url: "https://www.imsglobal.org/spec/lti-nrps/v2p0#limit-query-parameter",
+    requirement: "The platform may limit the number of members returned in a response. In that case the response MUST include a link header with rel=\"next\" to the next page. A tool retrieves the full membership by following the next page links (RFC 8288: the link target is used as given).",
+    level: Level::Must,
+    official: false,
+    tags: &["nrps", "services", "extension"],
+    exclusive: true,
+};
+
 /// Every case, in report order.
 pub fn cases() -> Vec<Case<Fixture>> {
     vec![
@@ -375,6 +665,209 @@ pub fn cases() -> Vec<Case<Fixture>> {
         Case {
             meta: SEC_NONCE_REPLAY,
             run: |fx, cx| nonce_replay(fx, cx).boxed(),
+        },
+        Case {
+            meta: SEC_AUD_ARRAY_AZP,
+            run: |fx, cx| {
+                accept_claims(fx, cx, Level::Should, |fx, c| {
+                    set(c, "aud", json!([fx.profile.client_id, OTHER_AUD]));
+                    set(c, "azp", json!(fx.profile.client_id));
+                })
+                .boxed()
+            },
+        },
+        Case {
+            meta: SEC_AUD_UNTRUSTED,
+            run: |fx, cx| {
+                refuse_claims(
+                    fx,
+                    cx,
+                    Outcome::Fail,
+                    "aud [client_id, an untrusted audience] without azp",
+                    |fx, c| {
+                        set(c, "aud", json!([fx.profile.client_id, OTHER_AUD]));
+                    },
+                )
+                .boxed()
+            },
+        },
+        Case {
+            meta: SEC_AZP_MISMATCH,
+            run: |fx, cx| {
+                refuse_claims(
+                    fx,
+                    cx,
+                    Outcome::Warn,
+                    "aud [another client, client_id] with azp = the other client",
+                    |fx, c| {
+                        set(c, "aud", json!([OTHER_AUD, fx.profile.client_id]));
+                        set(c, "azp", json!(OTHER_AUD));
+                    },
+                )
+                .boxed()
+            },
+        },
+        Case {
+            meta: SEC_AUD_WRONG,
+            run: |fx, cx| {
+                refuse_claims(
+                    fx,
+                    cx,
+                    Outcome::Fail,
+                    "an id_token whose aud is another client",
+                    |_, c| {
+                        set(c, "aud", json!(OTHER_AUD));
+                    },
+                )
+                .boxed()
+            },
+        },
+        Case {
+            meta: SEC_ISS_WRONG,
+            run: |fx, cx| {
+                refuse_claims(
+                    fx,
+                    cx,
+                    Outcome::Fail,
+                    "an id_token from another issuer",
+                    |_, c| {
+                        set(c, "iss", json!("https://other-platform.accredit.test"));
+                    },
+                )
+                .boxed()
+            },
+        },
+        Case {
+            meta: SEC_ISS_SLASH,
+            run: |fx, cx| {
+                refuse_claims(
+                    fx,
+                    cx,
+                    Outcome::Fail,
+                    "an id_token whose iss has an extra trailing slash",
+                    |fx, c| {
+                        set(c, "iss", json!(format!("{}/", fx.profile.issuer.as_str())));
+                    },
+                )
+                .boxed()
+            },
+        },
+        Case {
+            meta: SEC_ALG_NONE,
+            run: |fx, cx| {
+                bad_payload(fx, cx, "an unsigned id_token (alg none)", |_, claims| {
+                    Ok(LaunchPlan::signed(claims).signed_by(Signer::Unsigned))
+                })
+                .boxed()
+            },
+        },
+        Case {
+            meta: SEC_ALG_HS256,
+            run: |fx, cx| {
+                bad_payload(
+                    fx,
+                    cx,
+                    "an HS256 id_token keyed with the platform's public key PEM",
+                    |fx, claims| {
+                        let pem = fx.platform.key().public_pem().map_err(|e| {
+                            format!("could not export the platform public key: {e}")
+                        })?;
+                        Ok(LaunchPlan::signed(claims).signed_by(Signer::Hs256(pem)))
+                    },
+                )
+                .boxed()
+            },
+        },
+        Case {
+            meta: SEC_NONCE_UNBOUND,
+            run: |fx, cx| nonce_unbound(fx, cx).boxed(),
+        },
+        Case {
+            meta: SEC_STATE_MISMATCH,
+            run: |fx, cx| {
+                bad_payload(
+                    fx,
+                    cx,
+                    "a launch whose state the tool never issued",
+                    |_, claims| {
+                        let forged =
+                            format!("accredit-forged-state-{}", uuid::Uuid::new_v4().simple());
+                        Ok(LaunchPlan::signed(claims).with_state(forged))
+                    },
+                )
+                .boxed()
+            },
+        },
+        Case {
+            meta: SEC_UNKNOWN_DEPLOYMENT,
+            run: |fx, cx| {
+                refuse_claims(
+                    fx,
+                    cx,
+                    Outcome::Warn,
+                    "an id_token with an unregistered deployment_id",
+                    |_, c| {
+                        set(
+                            c,
+                            &format!("{LTI}deployment_id"),
+                            json!("accredit-unregistered-deployment"),
+                        );
+                    },
+                )
+                .boxed()
+            },
+        },
+        Case {
+            meta: SEC_SKEW_WITHIN,
+            run: |fx, cx| {
+                accept_claims(fx, cx, Level::Should, |_, c| {
+                    let now = now_secs();
+                    set(c, "iat", json!(now + 5));
+                    set(c, "exp", json!(now + 300));
+                })
+                .boxed()
+            },
+        },
+        Case {
+            meta: SEC_SKEW_BEYOND,
+            run: |fx, cx| {
+                refuse_claims(
+                    fx,
+                    cx,
+                    Outcome::Fail,
+                    "an id_token that expired 10 minutes ago",
+                    |_, c| {
+                        let now = now_secs();
+                        set(c, "iat", json!(now - 900));
+                        set(c, "exp", json!(now - 600));
+                    },
+                )
+                .boxed()
+            },
+        },
+        Case {
+            meta: SEC_KID_ROTATION,
+            run: |fx, cx| kid_rotation(fx, cx).boxed(),
+        },
+        Case {
+            meta: OIDC_TARGET_QUERY,
+            run: |fx, cx| target_with_query(fx, cx).boxed(),
+        },
+        Case {
+            meta: DL_REQUEST,
+            run: |fx, cx| dl_request(fx, cx).boxed(),
+        },
+        Case {
+            meta: DL_RESPONSE,
+            run: |fx, cx| dl_response(fx, cx).boxed(),
+        },
+        Case {
+            meta: NRPS_MEMBERSHIPS,
+            run: |fx, cx| nrps_memberships(fx, cx).boxed(),
+        },
+        Case {
+            meta: NRPS_PAGING,
+            run: |fx, cx| nrps_paging(fx, cx).boxed(),
         },
     ]
 }
@@ -602,16 +1095,600 @@ async fn nonce_replay(fx: &Fixture, cx: &CaseCx) -> Verdict {
         ));
     }
     let mut v = Verdict::new();
-    v.check(
-        "the first, valid launch was accepted",
-        accredit_core::Outcome::Pass,
-        "",
-    );
+    v.check("the first, valid launch was accepted", Outcome::Pass, "");
     judge_refusal(
         &mut v,
         &run2,
         marker(fx),
         "the replayed id_token (nonce already used, not bound to this login)",
+    );
+    v
+}
+
+/// An audience that is not the tool's.
+const OTHER_AUD: &str = "accredit-some-other-client";
+
+type ClaimsEdit = fn(&Fixture, &mut Value);
+
+/// Judges acceptance of a launch that must be accepted: `require` for a MUST,
+/// `recommend` (warn) for a SHOULD.
+fn judge_acceptance(v: &mut Verdict, run: &LaunchRun, marker: Option<&str>, level: Level) {
+    if level == Level::Must {
+        require_accepted(v, run, marker);
+        return;
+    }
+    let mut strict = Verdict::new();
+    if !require_accepted(&mut strict, run, marker) {
+        v.recommend("valid launch accepted", false, strict.message());
+    } else {
+        v.recommend("valid launch accepted", true, "");
+    }
+}
+
+/// A valid learner launch whose claims `edit` changes in a way the tool must accept.
+async fn accept_claims(fx: &Fixture, cx: &CaseCx, level: Level, edit: ClaimsEdit) -> Verdict {
+    let ua = match new_ua(fx, cx) {
+        Ok(ua) => ua,
+        Err(v) => return v,
+    };
+    let attempt = Attempt::new(cx);
+    let mut claims = resource_link_launch(&fx.profile, Persona::Learner, &attempt.tag);
+    edit(fx, &mut claims);
+    let run = match run_launch(
+        fx,
+        cx,
+        &ua,
+        &attempt,
+        LaunchPlan::signed(claims),
+        LoginMethod::Get,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return Verdict::error(e),
+    };
+    if let Some(why) = run.undelivered_reason(&fx.platform, &attempt.login_hint) {
+        return Verdict::error(format!(
+            "precondition failed, the launch could not be delivered: {why}"
+        ));
+    }
+    let mut v = Verdict::new();
+    judge_acceptance(&mut v, &run, marker(fx), level);
+    v
+}
+
+/// A launch whose claims `edit` breaks; acceptance counts as `accepted`
+/// (`Fail` for a MUST, `Warn` for a SHOULD).
+async fn refuse_claims(
+    fx: &Fixture,
+    cx: &CaseCx,
+    accepted: Outcome,
+    what: &str,
+    edit: ClaimsEdit,
+) -> Verdict {
+    let ua = match new_ua(fx, cx) {
+        Ok(ua) => ua,
+        Err(v) => return v,
+    };
+    let attempt = Attempt::new(cx);
+    let mut claims = resource_link_launch(&fx.profile, Persona::Learner, &attempt.tag);
+    edit(fx, &mut claims);
+    let run = match run_launch(
+        fx,
+        cx,
+        &ua,
+        &attempt,
+        LaunchPlan::signed(claims),
+        LoginMethod::Get,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return Verdict::error(e),
+    };
+    if let Some(why) = run.undelivered_reason(&fx.platform, &attempt.login_hint) {
+        return Verdict::error(format!(
+            "precondition failed, {what} could not be delivered: {why}"
+        ));
+    }
+    let mut v = Verdict::new();
+    judge_refusal_as(&mut v, &run, marker(fx), what, accepted);
+    v
+}
+
+/// HX-SEC-08: a login the platform does not complete (its state and nonce stay
+/// pending in the tool and in the browser), then a second login whose id_token
+/// carries the *first* login's nonce. Only a tool that binds the nonce to the
+/// login (not merely "a nonce I issued") refuses it.
+async fn nonce_unbound(fx: &Fixture, cx: &CaseCx) -> Verdict {
+    let ua = match new_ua(fx, cx) {
+        Ok(ua) => ua,
+        Err(v) => return v,
+    };
+    let first = Attempt::new(cx);
+    // No launch is planned for this login_hint: the platform answers the
+    // authentication request with an error page and issues nothing.
+    let run1 = match browse_login(fx, cx, &ua, &first, LoginMethod::Get).await {
+        Ok(r) => r,
+        Err(e) => return Verdict::error(e),
+    };
+    let nonce1 = fx
+        .platform
+        .auth_requests(&first.login_hint)
+        .last()
+        .and_then(|seen| param(&seen.params, "nonce").map(str::to_string));
+    let Some(nonce1) = nonce1.filter(|n| !n.is_empty()) else {
+        return Verdict::error(format!(
+            "precondition failed: the first login sent no nonce to the platform ({})",
+            run1.undelivered_reason(&fx.platform, &first.login_hint)
+                .unwrap_or_default()
+        ));
+    };
+    cx.log("first login left pending; its nonce goes into the second login's id_token");
+    let second = Attempt::new(cx);
+    let claims = resource_link_launch(&fx.profile, Persona::Learner, &second.tag);
+    let run2 = match run_launch(
+        fx,
+        cx,
+        &ua,
+        &second,
+        LaunchPlan::signed(claims).with_nonce(nonce1.clone()),
+        LoginMethod::Get,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return Verdict::error(e),
+    };
+    if let Some(why) = run2.undelivered_reason(&fx.platform, &second.login_hint) {
+        return Verdict::error(format!(
+            "precondition failed, the launch could not be delivered: {why}"
+        ));
+    }
+    let nonce2 = fx
+        .platform
+        .auth_requests(&second.login_hint)
+        .last()
+        .and_then(|seen| param(&seen.params, "nonce").map(str::to_string))
+        .unwrap_or_default();
+    let mut v = Verdict::new();
+    if !v.require(
+        "the two logins used different nonces",
+        nonce2 != nonce1,
+        format!("both logins sent nonce `{nonce1}`: the tool reuses nonces"),
+    ) {
+        return v;
+    }
+    judge_refusal(
+        &mut v,
+        &run2,
+        marker(fx),
+        "an id_token carrying the nonce of another, unfinished login",
+    );
+    v
+}
+
+/// HX-SEC-13: a first valid launch (the tool now holds the JWKS), then the
+/// platform publishes a new key and signs the next launch with it.
+async fn kid_rotation(fx: &Fixture, cx: &CaseCx) -> Verdict {
+    let ua = match new_ua(fx, cx) {
+        Ok(ua) => ua,
+        Err(v) => return v,
+    };
+    let first = Attempt::new(cx);
+    let claims = resource_link_launch(&fx.profile, Persona::Instructor, &first.tag);
+    let run1 = match run_launch(
+        fx,
+        cx,
+        &ua,
+        &first,
+        LaunchPlan::signed(claims),
+        LoginMethod::Get,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return Verdict::error(e),
+    };
+    let mut pre = Verdict::new();
+    if !require_accepted(&mut pre, &run1, marker(fx)) {
+        return Verdict::error(format!(
+            "precondition failed: the first launch, signed with the current key, was not accepted ({})",
+            pre.message()
+        ));
+    }
+    let rotated = match SigningKey::generate_with_random_kid() {
+        Ok(k) => k,
+        Err(e) => return Verdict::error(format!("could not generate the rotated key: {e}")),
+    };
+    if let Err(e) = fx.platform.publish_key(&rotated) {
+        return Verdict::error(format!("could not publish the rotated key: {e}"));
+    }
+    cx.log(format!(
+        "platform published a new key (kid {}) beside the old one; the next launch is signed with it",
+        rotated.kid()
+    ));
+    let second = Attempt::new(cx);
+    let claims = resource_link_launch(&fx.profile, Persona::Instructor, &second.tag);
+    let run2 = match run_launch(
+        fx,
+        cx,
+        &ua,
+        &second,
+        LaunchPlan::signed(claims).signed_by(Signer::Key(rotated)),
+        LoginMethod::Get,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return Verdict::error(e),
+    };
+    if let Some(why) = run2.undelivered_reason(&fx.platform, &second.login_hint) {
+        return Verdict::error(format!(
+            "precondition failed, the launch could not be delivered: {why}"
+        ));
+    }
+    let mut v = Verdict::new();
+    v.check(
+        "the launch signed with the old key was accepted",
+        Outcome::Pass,
+        "",
+    );
+    judge_acceptance(&mut v, &run2, marker(fx), Level::Should);
+    v
+}
+
+/// HX-OIDC-T-03: the login's target_link_uri carries a query string; the signed
+/// claim carries the same value.
+async fn target_with_query(fx: &Fixture, cx: &CaseCx) -> Verdict {
+    let ua = match new_ua(fx, cx) {
+        Ok(ua) => ua,
+        Err(v) => return v,
+    };
+    let mut attempt = Attempt::new(cx);
+    let mut target = match url::Url::parse(fx.profile.launch_url.as_str()) {
+        Ok(u) => u,
+        Err(e) => return Verdict::error(format!("the launch URL is not a URL: {e}")),
+    };
+    target
+        .query_pairs_mut()
+        .append_pair("accredit_unit", "week-3")
+        .append_pair("accredit_tag", &attempt.tag);
+    let target = target.to_string();
+    attempt.target_link_uri = Some(target.clone());
+    let mut claims = resource_link_launch(&fx.profile, Persona::Learner, &attempt.tag);
+    set(&mut claims, &format!("{LTI}target_link_uri"), json!(target));
+    let run = match run_launch(
+        fx,
+        cx,
+        &ua,
+        &attempt,
+        LaunchPlan::signed(claims),
+        LoginMethod::Post,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return Verdict::error(e),
+    };
+    let mut v = Verdict::new();
+    if !check_auth_request(&mut v, fx, &attempt, &run) {
+        return v;
+    }
+    let why = run
+        .undelivered_reason(&fx.platform, &attempt.login_hint)
+        .unwrap_or_default();
+    if v.require(
+        "the platform accepted the authentication request and posted the id_token",
+        run.delivered.is_some(),
+        why,
+    ) {
+        require_accepted(&mut v, &run, marker(fx));
+    }
+    v
+}
+
+/// One Deep Linking launch and where (if anywhere) its response came back.
+struct DlRun {
+    attempt: Attempt,
+    run: LaunchRun,
+    /// Index of the hop that posted `JWT` to the platform's return endpoint.
+    returned: Option<usize>,
+}
+
+async fn deep_link_launch(fx: &Fixture, cx: &CaseCx) -> Result<DlRun, Verdict> {
+    let ua = new_ua(fx, cx)?;
+    let mut attempt = Attempt::new(cx);
+    attempt.target_link_uri = fx
+        .profile
+        .deep_link_url
+        .as_ref()
+        .map(|u| u.as_str().to_string());
+    let data = format!("accredit-dl-data-{}", attempt.tag);
+    cx.correlate(data.clone());
+    let return_url = fx.platform.deep_link_return_url(&attempt.login_hint);
+    let claims = deep_linking_request(&fx.profile, &attempt.tag, &return_url, &data);
+    let run = run_launch(
+        fx,
+        cx,
+        &ua,
+        &attempt,
+        LaunchPlan::signed(claims),
+        LoginMethod::Get,
+    )
+    .await
+    .map_err(Verdict::error)?;
+    if let Some(why) = run.undelivered_reason(&fx.platform, &attempt.login_hint) {
+        return Err(Verdict::error(format!(
+            "precondition failed, the Deep Linking request could not be delivered: {why}"
+        )));
+    }
+    let port = fx.platform.addr().port();
+    let returned = run.delivered.and_then(|d| {
+        run.journey
+            .hops
+            .iter()
+            .enumerate()
+            .skip(d + 1)
+            .find_map(|(i, h)| {
+                (h.nav.method == reqwest::Method::POST
+                    && h.nav.url.port_or_known_default() == Some(port)
+                    && h.nav.url.path() == DL_RETURN_PATH)
+                    .then_some(i)
+            })
+    });
+    Ok(DlRun {
+        attempt,
+        run,
+        returned,
+    })
+}
+
+/// T-DL-01/02: the tool accepts the request and returns to the platform.
+async fn dl_request(fx: &Fixture, cx: &CaseCx) -> Verdict {
+    let dl = match deep_link_launch(fx, cx).await {
+        Ok(d) => d,
+        Err(v) => return v,
+    };
+    let mut v = Verdict::new();
+    let launch_hop = dl.run.delivered.and_then(|i| dl.run.journey.hops.get(i));
+    let status = launch_hop.map(|h| h.status).unwrap_or_default();
+    let detail = launch_hop
+        .map(|h| format!("HTTP {status}: {}", snippet(&h.response.text())))
+        .unwrap_or_default();
+    if !v.require(
+        "the tool accepted the Deep Linking request",
+        (200..400).contains(&status),
+        detail,
+    ) {
+        return v;
+    }
+    let Some(i) = dl.returned else {
+        // A selection UI the harness cannot operate: a human must judge.
+        return Verdict::review(format!(
+            "the tool answered the Deep Linking request with a page (HTTP {status}) and did not post a response to deep_link_return_url; if it shows a selection UI, complete it by hand and judge the evidence"
+        ));
+    };
+    let posted_jwt = dl
+        .run
+        .journey
+        .hops
+        .get(i)
+        .is_some_and(|h| h.nav.form.iter().any(|(k, v)| k == "JWT" && !v.is_empty()));
+    v.require(
+        "the response was posted to deep_link_return_url (query kept) with a JWT form field",
+        posted_jwt
+            && !fx
+                .platform
+                .deep_link_returns(&dl.attempt.login_hint)
+                .is_empty(),
+        "the POST to the return URL carried no `JWT` field, or lost the return URL's query",
+    );
+    v
+}
+
+/// T-DL-03..06: every rule the platform applied to the response, one check each.
+async fn dl_response(fx: &Fixture, cx: &CaseCx) -> Verdict {
+    if fx.profile.jwks_url.is_none() {
+        return Verdict::skip(
+            "the profile has no `jwks_url`: the Deep Linking response signature cannot be verified",
+        );
+    }
+    let dl = match deep_link_launch(fx, cx).await {
+        Ok(d) => d,
+        Err(v) => return v,
+    };
+    let Some(judged) = fx
+        .platform
+        .deep_link_returns(&dl.attempt.login_hint)
+        .into_iter()
+        .last()
+    else {
+        return Verdict::error(
+            "precondition failed: the tool posted no Deep Linking response (see lti.tool.dl.request)",
+        );
+    };
+    let mut v = Verdict::new();
+    for c in judged.checks {
+        v.require(c.name, c.ok, c.detail);
+    }
+    v
+}
+
+const NRPS_CLAIM: &str = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice";
+/// How long a tool may take, after the launch, to finish its NRPS calls.
+const NRPS_SETTLE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// One instructor launch carrying the NRPS claim, then (bounded) waiting for the
+/// tool's memberships requests to reach the last page or stop coming.
+struct NrpsRun {
+    run: LaunchRun,
+    requests: Vec<NrpsRequestSeen>,
+    tokens: Vec<accredit_mock_platform::TokenRequestSeen>,
+}
+
+async fn nrps_launch(fx: &Fixture, cx: &CaseCx) -> Result<NrpsRun, Verdict> {
+    let ua = new_ua(fx, cx)?;
+    let attempt = Attempt::new(cx);
+    // Exclusive case: the tool's token requests carry its client_id and nothing
+    // per launch, so the case claims the client_id while it runs alone.
+    cx.correlate(fx.profile.client_id.clone());
+    let tokens_before = fx.platform.token_requests().len();
+    let mut claims = resource_link_launch(&fx.profile, Persona::Instructor, &attempt.tag);
+    set(
+        &mut claims,
+        NRPS_CLAIM,
+        json!({
+            "context_memberships_url": fx.platform.nrps_url(&attempt.login_hint),
+            "service_versions": ["2.0"],
+        }),
+    );
+    let run = run_launch(
+        fx,
+        cx,
+        &ua,
+        &attempt,
+        LaunchPlan::signed(claims),
+        LoginMethod::Get,
+    )
+    .await
+    .map_err(Verdict::error)?;
+    let mut pre = Verdict::new();
+    if !require_accepted(&mut pre, &run, marker(fx)) {
+        return Err(Verdict::error(format!(
+            "precondition failed: the launch carrying the NRPS claim was not accepted ({})",
+            pre.message()
+        )));
+    }
+    let deadline = tokio::time::Instant::now()
+        + NRPS_SETTLE.min(
+            cx.remaining()
+                .saturating_sub(std::time::Duration::from_millis(500)),
+        );
+    let mut last_count = usize::MAX;
+    let mut stable_since = tokio::time::Instant::now();
+    loop {
+        let requests = fx.platform.nrps_requests(&attempt.login_hint);
+        let done = requests.iter().any(|r| r.last && r.status == 200)
+            || requests.iter().any(|r| r.status != 200);
+        if requests.len() != last_count {
+            last_count = requests.len();
+            stable_since = tokio::time::Instant::now();
+        }
+        let quiet =
+            !requests.is_empty() && stable_since.elapsed() > std::time::Duration::from_secs(1);
+        if done || quiet || tokio::time::Instant::now() >= deadline {
+            let tokens = fx
+                .platform
+                .token_requests()
+                .into_iter()
+                .skip(tokens_before)
+                .collect();
+            return Ok(NrpsRun {
+                run,
+                requests,
+                tokens,
+            });
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// CERT §6.3: token request rules, then the first memberships request's header,
+/// bearer token and scope.
+async fn nrps_memberships(fx: &Fixture, cx: &CaseCx) -> Verdict {
+    let nr = match nrps_launch(fx, cx).await {
+        Ok(n) => n,
+        Err(v) => return v,
+    };
+    let mut v = Verdict::new();
+    v.check(
+        "the launch carrying the NRPS claim was accepted",
+        Outcome::Pass,
+        "",
+    );
+    let Some(token) = nr.tokens.last() else {
+        v.require(
+            "Received Request: the tool requested an access token at the token endpoint",
+            false,
+            format!(
+                "no token request within {NRPS_SETTLE:?} of the launch; the tool's page: {}",
+                nr.run
+                    .last()
+                    .map(|h| snippet(&h.response.text()))
+                    .unwrap_or_default()
+            ),
+        );
+        return v;
+    };
+    for c in &token.checks {
+        v.require(format!("token request: {}", c.name), c.ok, c.detail.clone());
+    }
+    let Some(first) = nr.requests.first() else {
+        v.require(
+            "Received Request: the tool requested the memberships",
+            false,
+            format!("no memberships request within {NRPS_SETTLE:?} of the launch"),
+        );
+        return v;
+    };
+    v.require(
+        "Received Request: the tool requested the memberships",
+        true,
+        "",
+    );
+    v.require(
+        format!("Verify JSON Header: Accept is {NRPS_MEDIA_TYPE}"),
+        first
+            .accept
+            .as_deref()
+            .is_some_and(|a| a.split(',').any(|x| x.trim().starts_with(NRPS_MEDIA_TYPE))),
+        format!("Accept is {:?}", first.accept),
+    );
+    v.require(
+        "Verify Bearer Token: a token issued by the platform's token endpoint",
+        first.token_valid,
+        "the bearer token was not issued by the platform, or expired",
+    );
+    v.require(
+        "Verify Bearer Scope: the token was granted contextmembership.readonly",
+        first.scope_ok,
+        "the token lacks the NRPS scope",
+    );
+    v
+}
+
+/// HX-NRPS-T-01: every page, each `next` URL followed exactly as given.
+async fn nrps_paging(fx: &Fixture, cx: &CaseCx) -> Verdict {
+    let nr = match nrps_launch(fx, cx).await {
+        Ok(n) => n,
+        Err(v) => return v,
+    };
+    if nr.requests.is_empty() {
+        return Verdict::error(
+            "precondition failed: the tool made no memberships request (see lti.tool.nrps.memberships)",
+        );
+    }
+    let mut v = Verdict::new();
+    let bad: Vec<String> = nr
+        .requests
+        .iter()
+        .filter(|r| r.page.is_none())
+        .map(|r| format!("cursor {:?}", r.cursor.as_deref().unwrap_or_default()))
+        .collect();
+    v.require(
+        "every next-page URL was requested exactly as the Link header gave it",
+        bad.is_empty(),
+        format!("unknown cursors (URL rewritten?): {}", bad.join(", ")),
+    );
+    let pages = NRPS_MEMBERS.div_ceil(accredit_mock_platform::NRPS_DEFAULT_PAGE);
+    v.require(
+        "the tool fetched every page up to the last",
+        nr.requests.iter().any(|r| r.last && r.status == 200),
+        format!(
+            "{} request(s), the last page never fetched ({pages} pages at the default size)",
+            nr.requests.len()
+        ),
     );
     v
 }

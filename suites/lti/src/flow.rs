@@ -45,6 +45,8 @@ pub struct Attempt {
     pub message_hint: String,
     /// Short unique tag for payload ids.
     pub tag: String,
+    /// The `target_link_uri` login parameter; `None` = the profile's launch URL.
+    pub target_link_uri: Option<String>,
 }
 
 impl Attempt {
@@ -55,6 +57,7 @@ impl Attempt {
             login_hint: format!("lh-{id}"),
             message_hint: format!("mh-{}", uuid::Uuid::new_v4().simple()),
             tag: id.get(..12).unwrap_or(&id).to_string(),
+            target_link_uri: None,
         };
         cx.correlate(a.login_hint.clone());
         cx.correlate(a.message_hint.clone());
@@ -210,15 +213,33 @@ pub async fn run_launch(
     plan: LaunchPlan,
     method: LoginMethod,
 ) -> Result<LaunchRun, String> {
-    let p = &fx.profile;
     fx.platform.plan(
         attempt.login_hint.clone(),
         plan.expecting_message_hint(attempt.message_hint.clone()),
     );
+    browse_login(fx, cx, ua, attempt, method).await
+}
+
+/// Sends the login initiation and browses to the end, without planning a launch
+/// (used directly for a login the platform must not complete: it answers the
+/// authentication request with an error page, and the tool's state and nonce of
+/// that login stay unused).
+pub async fn browse_login(
+    fx: &Fixture,
+    cx: &CaseCx,
+    ua: &UserAgent,
+    attempt: &Attempt,
+    method: LoginMethod,
+) -> Result<LaunchRun, String> {
+    let p = &fx.profile;
+    let target = attempt
+        .target_link_uri
+        .as_deref()
+        .unwrap_or(p.launch_url.as_str());
     let params: Vec<(String, String)> = [
         ("iss", p.issuer.as_str()),
         ("login_hint", attempt.login_hint.as_str()),
-        ("target_link_uri", p.launch_url.as_str()),
+        ("target_link_uri", target),
         ("lti_message_hint", attempt.message_hint.as_str()),
         ("client_id", p.client_id.as_str()),
         ("lti_deployment_id", p.deployment_id.as_str()),
@@ -316,6 +337,17 @@ pub fn require_accepted(v: &mut Verdict, run: &LaunchRun, marker: Option<&str>) 
 /// Judges a delivered launch that must be refused: 4xx (or a 2xx page without the
 /// configured success marker) passes, acceptance fails, 5xx warns.
 pub fn judge_refusal(v: &mut Verdict, run: &LaunchRun, marker: Option<&str>, what: &str) {
+    judge_refusal_as(v, run, marker, what, accredit_core::Outcome::Fail);
+}
+
+/// [`judge_refusal`] where acceptance counts as `accepted` (`Warn` for a SHOULD).
+pub fn judge_refusal_as(
+    v: &mut Verdict,
+    run: &LaunchRun,
+    marker: Option<&str>,
+    what: &str,
+    accepted: accredit_core::Outcome,
+) {
     let name = format!("refused: {what}");
     let body = || {
         run.last()
@@ -340,7 +372,7 @@ pub fn judge_refusal(v: &mut Verdict, run: &LaunchRun, marker: Option<&str>, wha
         Some(Reaction::Accepted(s)) => {
             v.check(
                 name,
-                accredit_core::Outcome::Fail,
+                accepted,
                 format!("the tool accepted it (HTTP {s}): {}", body()),
             );
         }

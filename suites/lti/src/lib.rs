@@ -7,8 +7,12 @@
 //! launch) whose id_token the case crafts: valid launches must be accepted, known-bad
 //! ones refused. This first slice covers the valid instructor and student
 //! launches (CERT §6.1.2/6.1.3, first row each), all twelve known-bad payloads of
-//! CERT §6.1.1, and two security extensions (foreign signature, nonce replay); the building blocks (launch plans, the browser,
-//! refusal judging) are meant to carry the rest of the catalog.
+//! CERT §6.1.1, and the harness extensions (HX, `official = false`) of the
+//! tool side: foreign signature, `alg: none`, HS256 key confusion, `aud`/`azp`,
+//! wrong and trailing-slash `iss`, nonce replay and binding, forged `state`,
+//! unknown deployment, clock skew within and beyond a small leeway, key rotation
+//! and a `target_link_uri` with a query string. Deep Linking, NRPS and AGS are not
+//! covered yet.
 //!
 //! For the CLI and the demo:
 //! - [`LtiToolSuite`]: register it with the other suites.
@@ -31,7 +35,7 @@ use accredit_core::{CaseMeta, CaseTable, Suite, SuiteError, SuiteKind, SuiteRun,
 use accredit_mock_platform::{ClientRegistration, PlatformConfig};
 
 pub use accredit_mock_platform::{endpoints_for, reserve_port};
-pub use profile::{LtiToolProfile, demo_profile};
+pub use profile::{LtiToolProfile, demo_profile, demo_profile_with_jwks};
 
 /// Suite id and profile table name.
 pub const TOOL_SUITE_ID: &str = "lti-tool";
@@ -79,6 +83,7 @@ impl Suite for LtiToolSuite {
                     deployment_ids: vec![profile.deployment_id.clone()],
                     login_url: Some(profile.login_url.as_str().to_string()),
                     target_link_uri: Some(profile.launch_url.as_str().to_string()),
+                    jwks_url: profile.jwks_url.as_ref().map(|u| u.as_str().to_string()),
                 },
             );
             let recorder = Recorder {

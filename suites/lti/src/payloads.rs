@@ -92,3 +92,41 @@ pub fn set(claims: &mut Value, name: &str, value: Value) {
         }
     }
 }
+
+/// Prefix of the Deep Linking 2.0 claim names.
+pub const DL: &str = "https://purl.imsglobal.org/spec/lti-dl/claim/";
+
+/// A valid `LtiDeepLinkingRequest` (Deep Linking 2.0 §4.4; the settings of the
+/// official suite's request) for an instructor: no resource_link, settings
+/// returning to `return_url` with `data` to be echoed.
+pub fn deep_linking_request(p: &LtiToolProfile, tag: &str, return_url: &str, data: &str) -> Value {
+    let mut claims = resource_link_launch(p, Persona::Instructor, tag);
+    let target = p
+        .deep_link_url
+        .as_ref()
+        .map(|u| u.as_str())
+        .unwrap_or(p.launch_url.as_str());
+    set(&mut claims, &format!("{LTI}resource_link"), Value::Null);
+    set(
+        &mut claims,
+        &format!("{LTI}message_type"),
+        json!("LtiDeepLinkingRequest"),
+    );
+    set(&mut claims, &format!("{LTI}target_link_uri"), json!(target));
+    set(
+        &mut claims,
+        &format!("{DL}deep_linking_settings"),
+        json!({
+            "deep_link_return_url": return_url,
+            "accept_types": ["link", "file", "html", "ltiResourceLink"],
+            "accept_media_types": "image/*,text/html",
+            "accept_presentation_document_targets": ["iframe", "window"],
+            "accept_multiple": true,
+            "auto_create": true,
+            "title": "accredit deep linking",
+            "text": "Pick an activity for Week 3",
+            "data": data,
+        }),
+    );
+    claims
+}

@@ -62,6 +62,13 @@ pub struct LtiToolProfile {
     /// Text that appears on the tool's page after an accepted launch.
     #[serde(default)]
     pub success_marker: Option<String>,
+    /// The tool's JWKS URL: verifies the tool's Deep Linking responses. Without
+    /// it the Deep Linking response case is skipped.
+    #[serde(default)]
+    pub jwks_url: Option<HttpUrl>,
+    /// The `target_link_uri` of Deep Linking launches; default: `launch_url`.
+    #[serde(default)]
+    pub deep_link_url: Option<HttpUrl>,
 }
 
 impl LtiToolProfile {
@@ -87,6 +94,7 @@ pub const TEMPLATE: &str = r#"# accredit candidate profile: LTI Advantage 1.3 to
 #   deployment id        = the `deployment_id` below
 #   OIDC auth endpoint   = http://<platform_listen>/lti/auth
 #   JWKS URL             = http://<platform_listen>/lti/jwks
+#   token endpoint       = http://<platform_listen>/lti/token   (NRPS)
 # The harness generates a fresh RSA key per run; its kid changes, so your tool
 # must fetch the JWKS (and re-fetch it on an unknown kid).
 
@@ -114,6 +122,11 @@ platform_listen = "127.0.0.1:9001"
 # Text your tool shows after an accepted launch; when set, a 2xx page without it
 # counts as "not accepted".
 # success_marker = "Welcome"
+# The tool's JWKS URL (verifies its Deep Linking responses; without it the Deep
+# Linking response case is skipped).
+# jwks_url = "https://tool.example/lti/jwks"
+# Where Deep Linking requests are launched (target_link_uri); default: launch_url.
+# deep_link_url = "https://tool.example/lti/launch"
 "#;
 
 /// The `[lti-tool]` profile text for a tool registered with the given values
@@ -143,6 +156,34 @@ pub fn demo_profile(
     if let Some(m) = success_marker {
         out.push_str(&format!("success_marker = {}\n", q(m)));
     }
+    out
+}
+
+/// [`demo_profile`] plus the tool's JWKS URL, which enables the Deep Linking
+/// response case (the `[lti-tool]` table is the last one of the text).
+#[allow(clippy::too_many_arguments)]
+pub fn demo_profile_with_jwks(
+    candidate_name: &str,
+    login_url: &str,
+    launch_url: &str,
+    client_id: &str,
+    deployment_id: &str,
+    issuer: &str,
+    platform_listen: SocketAddr,
+    success_marker: Option<&str>,
+    jwks_url: &str,
+) -> String {
+    let mut out = demo_profile(
+        candidate_name,
+        login_url,
+        launch_url,
+        client_id,
+        deployment_id,
+        issuer,
+        platform_listen,
+        success_marker,
+    );
+    out.push_str(&format!("jwks_url = {}\n", toml_string(jwks_url)));
     out
 }
 

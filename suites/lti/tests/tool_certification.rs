@@ -4,7 +4,7 @@
 mod common;
 
 /// Cases in the lti-tool catalog.
-const CASES: usize = 16;
+const CASES: usize = 35;
 
 use std::time::Duration;
 
@@ -82,14 +82,86 @@ async fn the_reference_tool_passes_every_case() {
 fn expected(fault: Fault) -> Vec<(&'static str, Outcome)> {
     match fault {
         Fault::SkipSignatureCheck => vec![("lti.tool.sec.bad-signature", Outcome::Fail)],
-        Fault::AcceptExpired => vec![("lti.tool.core.bad.timestamps", Outcome::Fail)],
-        Fault::IgnoreNonce => vec![("lti.tool.sec.nonce-replay", Outcome::Fail)],
-        // The replay case cannot run when the first, valid launch is refused.
+        Fault::AcceptExpired => vec![
+            ("lti.tool.core.bad.timestamps", Outcome::Fail),
+            ("lti.tool.sec.clock-skew.beyond-leeway", Outcome::Fail),
+        ],
+        Fault::IgnoreNonce => vec![
+            ("lti.tool.sec.nonce-replay", Outcome::Fail),
+            ("lti.tool.sec.nonce-unbound", Outcome::Fail),
+        ],
+        // The replay and rotation cases cannot run when the first, valid launch is refused.
         Fault::RefuseAllLaunches => vec![
             ("lti.tool.core.launch.instructor", Outcome::Fail),
             ("lti.tool.core.launch.student", Outcome::Fail),
             ("lti.tool.sec.nonce-replay", Outcome::Error),
+            ("lti.tool.sec.aud.array-with-azp", Outcome::Warn),
+            ("lti.tool.sec.clock-skew.within-leeway", Outcome::Warn),
+            ("lti.tool.sec.kid-rotation", Outcome::Error),
+            ("lti.tool.oidc.target-link-uri-query", Outcome::Fail),
+            ("lti.tool.dl.request", Outcome::Fail),
+            ("lti.tool.dl.response", Outcome::Error),
+            ("lti.tool.nrps.memberships", Outcome::Error),
+            ("lti.tool.nrps.paging", Outcome::Error),
         ],
+        Fault::AcceptAlgNone => vec![("lti.tool.sec.alg-none", Outcome::Fail)],
+        Fault::AcceptHs256 => vec![("lti.tool.sec.alg-hs256-key-confusion", Outcome::Fail)],
+        // azp is a SHOULD (SEC 5.1.3 #5): accepting a foreign azp warns.
+        Fault::IgnoreAzp => vec![
+            ("lti.tool.sec.aud.untrusted-no-azp", Outcome::Fail),
+            ("lti.tool.sec.aud.azp-mismatch", Outcome::Warn),
+        ],
+        Fault::IgnoreAudience => vec![
+            ("lti.tool.sec.aud.untrusted-no-azp", Outcome::Fail),
+            ("lti.tool.sec.aud.azp-mismatch", Outcome::Warn),
+            ("lti.tool.sec.aud.wrong", Outcome::Fail),
+        ],
+        Fault::IgnoreIssuer => vec![
+            ("lti.tool.sec.iss.wrong", Outcome::Fail),
+            ("lti.tool.sec.iss.trailing-slash", Outcome::Fail),
+        ],
+        Fault::LenientIssuer => vec![("lti.tool.sec.iss.trailing-slash", Outcome::Fail)],
+        Fault::NonceUnbound => vec![("lti.tool.sec.nonce-unbound", Outcome::Fail)],
+        Fault::NoStateCheck => vec![("lti.tool.sec.state-mismatch", Outcome::Fail)],
+        Fault::AcceptUnknownDeployment => {
+            vec![("lti.tool.sec.unknown-deployment", Outcome::Warn)]
+        }
+        Fault::NoLeeway => vec![("lti.tool.sec.clock-skew.within-leeway", Outcome::Warn)],
+        Fault::ExcessiveLeeway => vec![("lti.tool.sec.clock-skew.beyond-leeway", Outcome::Fail)],
+        Fault::NoJwksRefetch => vec![("lti.tool.sec.kid-rotation", Outcome::Warn)],
+        Fault::DropTargetQuery => vec![("lti.tool.oidc.target-link-uri-query", Outcome::Fail)],
+        // The platform refuses the authentication request: the cases that judge
+        // its shape fail ("lti_message_hint echoed unaltered"), every other case
+        // cannot deliver its id_token and is an error, never a pass.
+        Fault::DlNoData | Fault::DlWrongAudience | Fault::DlForeignKey => {
+            vec![("lti.tool.dl.response", Outcome::Fail)]
+        }
+        Fault::NrpsNoPaging => vec![("lti.tool.nrps.paging", Outcome::Fail)],
+        // The token is refused, so no memberships request follows.
+        Fault::NrpsWrongAssertionAudience => vec![
+            ("lti.tool.nrps.memberships", Outcome::Fail),
+            ("lti.tool.nrps.paging", Outcome::Error),
+        ],
+        Fault::DropMessageHint => {
+            use accredit_core::Suite;
+            const SHAPE: [&str; 3] = [
+                "lti.tool.core.launch.instructor",
+                "lti.tool.core.launch.student",
+                "lti.tool.oidc.target-link-uri-query",
+            ];
+            accredit_suite_lti::LtiToolSuite
+                .catalog()
+                .into_iter()
+                .map(|m| {
+                    let o = if SHAPE.contains(&m.id) {
+                        Outcome::Fail
+                    } else {
+                        Outcome::Error
+                    };
+                    (m.id, o)
+                })
+                .collect()
+        }
     }
 }
 
@@ -98,6 +170,25 @@ fn expected(fault: Fault) -> Vec<(&'static str, Outcome)> {
 #[case::accept_expired(Fault::AcceptExpired)]
 #[case::ignore_nonce(Fault::IgnoreNonce)]
 #[case::refuse_all_launches(Fault::RefuseAllLaunches)]
+#[case::accept_alg_none(Fault::AcceptAlgNone)]
+#[case::accept_hs256(Fault::AcceptHs256)]
+#[case::ignore_azp(Fault::IgnoreAzp)]
+#[case::ignore_audience(Fault::IgnoreAudience)]
+#[case::ignore_issuer(Fault::IgnoreIssuer)]
+#[case::lenient_issuer(Fault::LenientIssuer)]
+#[case::nonce_unbound(Fault::NonceUnbound)]
+#[case::no_state_check(Fault::NoStateCheck)]
+#[case::accept_unknown_deployment(Fault::AcceptUnknownDeployment)]
+#[case::no_leeway(Fault::NoLeeway)]
+#[case::excessive_leeway(Fault::ExcessiveLeeway)]
+#[case::no_jwks_refetch(Fault::NoJwksRefetch)]
+#[case::drop_target_query(Fault::DropTargetQuery)]
+#[case::drop_message_hint(Fault::DropMessageHint)]
+#[case::dl_no_data(Fault::DlNoData)]
+#[case::dl_wrong_audience(Fault::DlWrongAudience)]
+#[case::dl_foreign_key(Fault::DlForeignKey)]
+#[case::nrps_no_paging(Fault::NrpsNoPaging)]
+#[case::nrps_wrong_assertion_audience(Fault::NrpsWrongAssertionAudience)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_fault_fails_exactly_its_cases(#[case] fault: Fault) {
     let (tool, profile) = reference_tool(vec![fault]).await;

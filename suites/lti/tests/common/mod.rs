@@ -13,7 +13,7 @@ use accredit_core::reports::Redactor;
 use accredit_core::runner::{self, NoProgress, PreparedSuite, RunRecord, RunnerOptions};
 use accredit_core::suite::SuiteStart;
 use accredit_mock_tool::{Fault, RunningTool, SUCCESS_MARKER, start_reference_tool_for_demo};
-use accredit_suite_lti::{LtiToolSuite, demo_profile, endpoints_for, reserve_port};
+use accredit_suite_lti::{LtiToolSuite, demo_profile_with_jwks, endpoints_for, reserve_port};
 use tokio_util::sync::CancellationToken;
 
 /// The issuer the tests' reference tools trust.
@@ -27,7 +27,7 @@ pub async fn reference_tool(faults: Vec<Fault>) -> (RunningTool, String) {
         start_reference_tool_for_demo(ISSUER, &eps.auth_url, &eps.jwks_url, faults, None)
             .await
             .unwrap_or_else(|e| panic!("start tool: {e}"));
-    let profile = demo_profile(
+    let profile = demo_profile_with_jwks(
         "accredit reference tool",
         &reg.login_url,
         &reg.launch_url,
@@ -36,13 +36,19 @@ pub async fn reference_tool(faults: Vec<Fault>) -> (RunningTool, String) {
         &reg.issuer,
         listen,
         Some(SUCCESS_MARKER),
+        &tool.urls().jwks_url,
     );
     (tool, profile)
 }
 
-/// A profile for a tool at `login`/`launch` (which may be down or hanging).
+/// A profile for a tool at `login`/`launch` (which may be down or hanging); its
+/// JWKS is at `/lti/jwks` beside `launch`, so no case is skipped for want of it.
 pub fn profile_for(login: &str, launch: &str, platform_listen: SocketAddr) -> String {
-    demo_profile(
+    let jwks = url::Url::parse(launch)
+        .and_then(|u| u.join("/lti/jwks"))
+        .map(|u| u.to_string())
+        .unwrap_or_else(|e| panic!("launch URL {launch}: {e}"));
+    demo_profile_with_jwks(
         "unreachable",
         login,
         launch,
@@ -51,6 +57,7 @@ pub fn profile_for(login: &str, launch: &str, platform_listen: SocketAddr) -> St
         ISSUER,
         platform_listen,
         None,
+        &jwks,
     )
 }
 

@@ -212,6 +212,11 @@ pub struct RunOpts {
     /// No per-case output, only the summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Drive user-agent steps (LTI launches, deep linking) in headless Chromium
+    /// through chromedriver, inside a cross-origin iframe, to catch cookie and
+    /// SameSite failures (ACCREDIT_CHROMEDRIVER / ACCREDIT_CHROMIUM locate them).
+    #[arg(long)]
+    pub browser: bool,
 }
 
 /// Runs a parsed command line.

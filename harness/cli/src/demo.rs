@@ -67,6 +67,7 @@ fn request(
             Some(crate::history::db_path(o.history_db.clone()))
         },
         quiet: false,
+        browser: None,
     }
 }
 

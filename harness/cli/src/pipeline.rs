@@ -53,6 +53,8 @@ pub struct RunRequest {
     pub history: Option<PathBuf>,
     /// Suppress per-case lines.
     pub quiet: bool,
+    /// `--browser`: real-browser settings.
+    pub browser: Option<accredit_core::BrowserSettings>,
 }
 
 impl RunRequest {
@@ -89,6 +91,7 @@ impl RunRequest {
                 Some(crate::history::db_path(o.history_db.clone()))
             },
             quiet: o.quiet,
+            browser: o.browser.then(accredit_core::BrowserSettings::from_env),
         }
     }
 }
@@ -186,6 +189,13 @@ fn prepare_out_dir(out: &Path) -> anyhow::Result<()> {
 
 /// Runs a request to completion and writes its bundle.
 pub async fn execute(req: RunRequest) -> Result<RunOutput, CliError> {
+    if let Some(problem) = req
+        .browser
+        .as_ref()
+        .and_then(accredit_core::BrowserSettings::problem)
+    {
+        return Err(CliError::usage(anyhow::anyhow!(problem)));
+    }
     prepare_out_dir(&req.out).map_err(CliError::usage)?;
     if let Some(key) = &req.sign
         && !key.exists()
@@ -247,6 +257,7 @@ pub async fn execute(req: RunRequest) -> Result<RunOutput, CliError> {
             router: router.clone(),
             redactor: redactor.clone(),
             case_timeout: req.runner.case_timeout,
+            browser: req.browser.clone(),
         };
         // A panic while a suite starts (outside any case) must not lose the
         // report: it becomes a harness error like any other start failure.
@@ -581,6 +592,7 @@ mod tests {
             schemas: None,
             history: None,
             quiet: true,
+            browser: None,
         };
         let out = match execute(req).await {
             Ok(o) => o,

@@ -24,7 +24,7 @@ pub mod suite;
 pub use accredit_reports as reports;
 pub use accredit_reports::{Level, Outcome, SpecRef};
 pub use case::{Case, CaseCx, CaseMeta, CaseTable, Verdict};
-pub use suite::{SchemaFile, Suite, SuiteError, SuiteKind, SuiteRun, SuiteStart};
+pub use suite::{BrowserSettings, SchemaFile, Suite, SuiteError, SuiteKind, SuiteRun, SuiteStart};
 
 /// The harness version written into every report.
 pub const HARNESS_VERSION: &str = env!("CARGO_PKG_VERSION");

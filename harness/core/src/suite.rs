@@ -74,6 +74,46 @@ pub struct SuiteStart<'a> {
     pub redactor: Redactor,
     /// Per-case timeout the runner will apply.
     pub case_timeout: Duration,
+    /// `--browser`: drive user-agent steps in a real headless browser instead of
+    /// the harness's HTTP user agent (suites that have no browser steps ignore it).
+    pub browser: Option<BrowserSettings>,
+}
+
+/// Where the real browser for `--browser` runs come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserSettings {
+    /// The chromedriver executable (`ACCREDIT_CHROMEDRIVER`, default `/usr/bin/chromedriver`).
+    pub chromedriver: PathBuf,
+    /// The Chromium executable (`ACCREDIT_CHROMIUM`, default `/usr/bin/chromium`).
+    pub chromium: PathBuf,
+}
+
+impl BrowserSettings {
+    /// From `ACCREDIT_CHROMEDRIVER` / `ACCREDIT_CHROMIUM`, or the Debian paths.
+    pub fn from_env() -> BrowserSettings {
+        let get = |var: &str, default: &str| {
+            std::env::var_os(var)
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(default))
+        };
+        BrowserSettings {
+            chromedriver: get("ACCREDIT_CHROMEDRIVER", "/usr/bin/chromedriver"),
+            chromium: get("ACCREDIT_CHROMIUM", "/usr/bin/chromium"),
+        }
+    }
+
+    /// Why these settings cannot work (a missing executable), if so.
+    pub fn problem(&self) -> Option<String> {
+        [("chromedriver", &self.chromedriver), ("chromium", &self.chromium)]
+            .into_iter()
+            .find(|(_, p)| !p.is_file())
+            .map(|(what, p)| {
+                format!(
+                    "--browser needs {what} at {} (Debian: apt-get install chromium chromium-driver; or set ACCREDIT_CHROMEDRIVER / ACCREDIT_CHROMIUM)",
+                    p.display()
+                )
+            })
+    }
 }
 
 /// One prepared suite run.

@@ -203,6 +203,7 @@ async fn a_wait_longer_than_the_case_timeout_is_a_usage_error() {
             router: EvidenceRouter::new(redactor.clone()),
             redactor,
             case_timeout: Duration::from_secs(20),
+            browser: None,
         })
         .await;
     match started {

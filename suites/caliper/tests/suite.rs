@@ -195,6 +195,7 @@ async fn the_runner_reports_one_result_per_rule() {
         router: router.clone(),
         redactor: redactor.clone(),
         case_timeout: Duration::from_secs(10),
+        browser: None,
     };
     let run = match CaliperSuite.start(start).await {
         Ok(r) => r,

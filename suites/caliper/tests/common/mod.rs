@@ -115,6 +115,7 @@ pub async fn run_suite(
             router: router.clone(),
             redactor: redactor.clone(),
             case_timeout,
+            browser: None,
         })
         .await
         .unwrap_or_else(|e| panic!("suite start: {e}"));

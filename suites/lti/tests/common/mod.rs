@@ -76,6 +76,7 @@ pub async fn run_suite(profile: &str, case_timeout: Duration) -> RunRecord {
             router: router.clone(),
             redactor: redactor.clone(),
             case_timeout,
+            browser: None,
         })
         .await
         .unwrap_or_else(|e| panic!("suite start: {e}"));

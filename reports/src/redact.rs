@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 use std::sync::{Arc, RwLock};
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use base64::Engine;
 
 /// The replacement text.
@@ -41,9 +42,21 @@ const SECRET_FIELDS: &[&str] = &[
 ];
 
 /// Replaces secrets. Cheap to clone; clones share the learnt secrets.
+///
+/// Matching is one pass of an Aho-Corasick automaton over all secret variants
+/// (leftmost-longest, so a secret containing another is replaced whole): a run
+/// learns a token per case, and bundles reach megabytes, so a pass per secret
+/// would be quadratic in practice.
 #[derive(Clone, Default, Debug)]
 pub struct Redactor {
-    secrets: Arc<RwLock<Vec<String>>>,
+    secrets: Arc<RwLock<Known>>,
+}
+
+#[derive(Default, Debug)]
+struct Known {
+    list: Vec<String>,
+    /// Built on first use after the list last changed.
+    matcher: Option<Arc<AhoCorasick>>,
 }
 
 impl Redactor {
@@ -78,20 +91,43 @@ impl Redactor {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
+        let mut changed = false;
         for v in variants {
-            if !guard.contains(&v) {
-                guard.push(v);
+            if !guard.list.contains(&v) {
+                guard.list.push(v);
+                changed = true;
             }
         }
-        // Longest first so that a secret containing another is replaced whole.
-        guard.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        if changed {
+            guard.matcher = None;
+        }
     }
 
-    fn snapshot(&self) -> Vec<String> {
-        match self.secrets.read() {
-            Ok(g) => g.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
+    /// The automaton over every known variant, or `None` when nothing is secret.
+    fn matcher(&self) -> Option<(Arc<AhoCorasick>, Vec<String>)> {
+        {
+            let guard = match self.secrets.read() {
+                Ok(g) => g,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if guard.list.is_empty() {
+                return None;
+            }
+            if let Some(m) = &guard.matcher {
+                return Some((Arc::clone(m), guard.list.clone()));
+            }
         }
+        let mut guard = match self.secrets.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let built = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&guard.list)
+            .ok()
+            .map(Arc::new)?;
+        guard.matcher = Some(Arc::clone(&built));
+        Some((built, guard.list.clone()))
     }
 
     /// Whether a header's value must never be written.
@@ -126,14 +162,18 @@ impl Redactor {
 
     /// Replaces every known secret inside `s`.
     pub fn redact_str<'a>(&self, s: &'a str) -> Cow<'a, str> {
-        let secrets = self.snapshot();
-        let mut out: Cow<'a, str> = Cow::Borrowed(s);
-        for secret in &secrets {
-            if out.contains(secret.as_str()) {
-                out = Cow::Owned(out.replace(secret.as_str(), REDACTED));
-            }
+        let Some((m, _)) = self.matcher() else {
+            return Cow::Borrowed(s);
+        };
+        if !m.is_match(s) {
+            return Cow::Borrowed(s);
         }
-        out
+        let mut out = String::with_capacity(s.len());
+        m.replace_all_with(s, &mut out, |_, _, dst| {
+            dst.push_str(REDACTED);
+            true
+        });
+        Cow::Owned(out)
     }
 
     /// Redacts a URL-encoded form or query string: secret-named fields lose their
@@ -204,22 +244,26 @@ impl Redactor {
     pub fn redact_bytes(&self, bytes: &[u8]) -> Vec<u8> {
         match std::str::from_utf8(bytes) {
             Ok(text) => redact_pem_private_keys(&self.redact_str(text)).into_bytes(),
-            Err(_) => {
-                let mut out = bytes.to_vec();
-                for secret in self.snapshot() {
-                    out = replace_bytes(&out, secret.as_bytes(), REDACTED.as_bytes());
+            Err(_) => match self.matcher() {
+                Some((m, _)) => {
+                    let mut out = Vec::with_capacity(bytes.len());
+                    m.replace_all_with_bytes(bytes, &mut out, |_, _, dst| {
+                        dst.extend_from_slice(REDACTED.as_bytes());
+                        true
+                    });
+                    out
                 }
-                out
-            }
+                None => bytes.to_vec(),
+            },
         }
     }
 
     /// Whether any known secret (or a PEM private key) occurs in `bytes`.
     pub fn leaks(&self, bytes: &[u8]) -> Option<String> {
-        for secret in self.snapshot() {
-            if find_bytes(bytes, secret.as_bytes()).is_some() {
-                return Some(secret);
-            }
+        if let Some((m, list)) = self.matcher()
+            && let Some(found) = m.find(bytes)
+        {
+            return list.get(found.pattern().as_usize()).cloned();
         }
         if find_bytes(bytes, b"PRIVATE KEY-----").is_some()
             && find_bytes(bytes, b"-----BEGIN").is_some()
@@ -292,21 +336,6 @@ fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-fn replace_bytes(hay: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(hay.len());
-    let mut i = 0;
-    while i < hay.len() {
-        if needle.len() <= hay.len() - i && &hay[i..i + needle.len()] == needle {
-            out.extend_from_slice(with);
-            i += needle.len();
-        } else {
-            out.push(hay[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,6 +375,19 @@ mod tests {
         assert_eq!(v["scope"], "s");
         let form = r.redact_urlencoded("grant_type=client_credentials&client_secret=zzz");
         assert!(!form.contains("zzz"));
+    }
+
+    #[test]
+    fn overlapping_secrets_are_replaced_whole_and_learning_invalidates_the_matcher() {
+        let r = Redactor::new(["abc"]);
+        assert_eq!(r.redact_str("xabcx"), "x[redacted]x");
+        // A longer secret containing a known one is learnt later: the cached
+        // automaton must be rebuilt and the longer match wins.
+        r.add_secret("abcdef");
+        assert_eq!(r.redact_str("-abcdef-"), "-[redacted]-");
+        assert_eq!(r.leaks(b"zzabcdefzz").as_deref(), Some("abcdef"));
+        let binary = [0xff, b'a', b'b', b'c', 0xfe];
+        assert!(r.leaks(&r.redact_bytes(&binary)).is_none());
     }
 
     #[test]

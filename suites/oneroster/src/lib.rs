@@ -18,6 +18,7 @@ pub mod csv;
 pub mod generate;
 pub mod mutate;
 pub mod package;
+pub mod rest;
 pub mod rules;
 pub mod sample;
 pub mod tables;
@@ -38,6 +39,10 @@ pub use generate::{
 };
 pub use mutate::Defect;
 pub use package::{Limits, Package};
+pub use rest::{
+    OneRosterProviderSuite, ProviderProfile, ReferenceSis, TokenAuth, provider_demo_profile,
+    start_reference_sis,
+};
 pub use sample::{sample_files, write_sample_bundle};
 pub use validate::{Validation, validate_package};
 

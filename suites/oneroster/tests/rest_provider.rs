@@ -1,0 +1,285 @@
+//! The oneroster-provider suite against the reference SIS (mock-platform's
+//! `oneroster` module over SQLite): a conformant SIS passes every case, and each
+//! injected fault fails exactly the cases aimed at it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use accredit_core::evidence::EvidenceRouter;
+use accredit_core::profile::ProfileDoc;
+use accredit_core::reports::Redactor;
+use accredit_core::runner::{self, NoProgress, PreparedSuite, RunRecord, RunnerOptions};
+use accredit_core::suite::SuiteStart;
+use accredit_core::{Outcome, Suite};
+use accredit_mock_platform::oneroster::Fault;
+use accredit_suite_oneroster::{OneRosterProviderSuite, start_reference_sis};
+use rstest::rstest;
+use tokio_util::sync::CancellationToken;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn schemas() -> PathBuf {
+    std::env::var_os("ACCREDIT_SCHEMA_DIR").map_or_else(
+        || {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/schemas"
+            ))
+        },
+        PathBuf::from,
+    )
+}
+
+async fn run_suite(profile: &str, schema_dir: Option<&std::path::Path>) -> RunRecord {
+    let suite = OneRosterProviderSuite;
+    let doc = ProfileDoc::parse("test-profile.toml", profile, &[suite.id()])
+        .unwrap_or_else(|e| panic!("profile: {e}\n{profile}"));
+    let redactor = Redactor::new(doc.secret_values());
+    let router = EvidenceRouter::new(redactor.clone());
+    let run = suite
+        .start(SuiteStart {
+            profile: Some(&doc),
+            inputs: &[],
+            schema_dir,
+            router: router.clone(),
+            redactor: redactor.clone(),
+            case_timeout: TIMEOUT,
+            browser: None,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("suite start: {e}"));
+    let prepared = vec![PreparedSuite {
+        id: suite.id().to_string(),
+        cases: suite.catalog(),
+        run: Arc::from(run),
+    }];
+    let opts = RunnerOptions {
+        jobs: 4,
+        case_timeout: TIMEOUT,
+        candidate_headers: doc.http_headers().to_vec(),
+    };
+    let record = runner::run(
+        &prepared,
+        &opts,
+        &router,
+        &redactor,
+        &NoProgress,
+        &CancellationToken::new(),
+    )
+    .await;
+    for p in &prepared {
+        p.run.shutdown().await;
+    }
+    record
+}
+
+fn non_passing(record: &RunRecord) -> Vec<(String, Outcome)> {
+    record
+        .results
+        .iter()
+        .filter(|c| c.outcome != Outcome::Pass)
+        .map(|c| (c.id.clone(), c.outcome))
+        .collect()
+}
+
+fn dump(record: &RunRecord) -> String {
+    record
+        .results
+        .iter()
+        .map(|c| {
+            let failing: Vec<String> = c
+                .checks
+                .iter()
+                .filter(|k| k.outcome != Outcome::Pass)
+                .map(|k| format!("    {} {}: {}", k.outcome, k.name, k.detail))
+                .collect();
+            format!(
+                "{} {} — {}\n{}",
+                c.outcome,
+                c.id,
+                c.message,
+                failing.join("\n")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn run_against(faults: Vec<Fault>) -> RunRecord {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let sis = start_reference_sis(dir.path(), faults)
+        .await
+        .unwrap_or_else(|e| panic!("start SIS: {e}"));
+    let schema_dir = schemas();
+    let record = run_suite(&sis.profile, Some(&schema_dir)).await;
+    sis.sis.shutdown().await;
+    let text = serde_json::to_string(&record.evidence).unwrap_or_default();
+    assert!(
+        !text.contains(&sis.client_secret),
+        "the client secret leaked into evidence"
+    );
+    // The token exchanges are in the evidence, and the reference SIS's access
+    // tokens (64 lowercase hex digits) are not.
+    assert!(text.contains("access_token"), "no token exchange recorded");
+    let hex_run = text
+        .as_bytes()
+        .split(|b| !b.is_ascii_hexdigit())
+        .map(<[u8]>::len)
+        .max()
+        .unwrap_or(0);
+    assert!(hex_run < 64, "an access token leaked into evidence");
+    record
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_sis_passes_every_case() {
+    let record = run_against(vec![]).await;
+    assert!(
+        record.aborted.is_none() && record.not_run.is_empty(),
+        "{}",
+        dump(&record)
+    );
+    assert_eq!(record.results.len(), OneRosterProviderSuite.catalog().len());
+    assert_eq!(non_passing(&record), vec![], "{}", dump(&record));
+}
+
+/// What each fault must break, and nothing else.
+fn expected(fault: Fault) -> Vec<(&'static str, Outcome)> {
+    use Outcome::{Fail, Warn};
+    match fault {
+        Fault::TotalCountIsPageSize => vec![("oneroster.rest.paging.total-count", Fail)],
+        // The count is judged against a walk of the pages, which now repeats records.
+        Fault::OverlappingPages => vec![
+            ("oneroster.rest.paging.total-count", Fail),
+            ("oneroster.rest.paging.walk", Fail),
+        ],
+        Fault::FilterIgnoresAnd => vec![("oneroster.rest.filter.logical", Fail)],
+        Fault::WrongErrorShape => vec![
+            ("oneroster.rest.read.unknown-id", Fail),
+            ("oneroster.rest.filter.unknown-field", Fail),
+            ("oneroster.rest.fields.blank", Fail),
+        ],
+        Fault::AcceptsBadToken => vec![("oneroster.rest.auth.bad-token", Fail)],
+        // `/schools` is then seen to list orgs that are not of type `school`.
+        Fault::EnumWrongCase => vec![
+            ("oneroster.rest.read.collections", Fail),
+            ("oneroster.rest.model.enumerations", Fail),
+            ("oneroster.rest.model.schema", Fail),
+        ],
+        Fault::MissingLinkHeader => vec![("oneroster.rest.paging.link", Warn)],
+        Fault::IgnoresScopes => vec![("oneroster.rest.auth.scope", Fail)],
+        Fault::UnknownFilterFieldIgnored => vec![("oneroster.rest.filter.unknown-field", Fail)],
+        Fault::FieldsIgnored => vec![("oneroster.rest.fields.selection", Fail)],
+        Fault::SortIgnored => vec![("oneroster.rest.sort", Fail)],
+        Fault::DateWithoutTime => vec![
+            ("oneroster.rest.model.formats", Fail),
+            ("oneroster.rest.model.schema", Fail),
+        ],
+        Fault::BooleansAsJson => vec![
+            ("oneroster.rest.model.enumerations", Fail),
+            ("oneroster.rest.model.schema", Fail),
+        ],
+        Fault::ClassStudentsIncludeTeachers => {
+            vec![("oneroster.rest.cross.class-students", Fail)]
+        }
+        Fault::SchoolClassesUnfiltered => vec![("oneroster.rest.cross.school-classes", Fail)],
+    }
+}
+
+#[rstest]
+#[case::total_count_is_page_size(Fault::TotalCountIsPageSize)]
+#[case::overlapping_pages(Fault::OverlappingPages)]
+#[case::filter_ignores_and(Fault::FilterIgnoresAnd)]
+#[case::wrong_error_shape(Fault::WrongErrorShape)]
+#[case::accepts_bad_token(Fault::AcceptsBadToken)]
+#[case::enum_wrong_case(Fault::EnumWrongCase)]
+#[case::missing_link_header(Fault::MissingLinkHeader)]
+#[case::ignores_scopes(Fault::IgnoresScopes)]
+#[case::unknown_filter_field_ignored(Fault::UnknownFilterFieldIgnored)]
+#[case::fields_ignored(Fault::FieldsIgnored)]
+#[case::sort_ignored(Fault::SortIgnored)]
+#[case::date_without_time(Fault::DateWithoutTime)]
+#[case::booleans_as_json(Fault::BooleansAsJson)]
+#[case::class_students_include_teachers(Fault::ClassStudentsIncludeTeachers)]
+#[case::school_classes_unfiltered(Fault::SchoolClassesUnfiltered)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_fault_fails_exactly_its_cases(#[case] fault: Fault) {
+    let record = run_against(vec![fault]).await;
+    let mut want: Vec<(String, Outcome)> = expected(fault)
+        .into_iter()
+        .map(|(id, o)| (id.to_string(), o))
+        .collect();
+    let mut got = non_passing(&record);
+    want.sort();
+    got.sort();
+    assert_eq!(got, want, "fault {fault:?}:\n{}", dump(&record));
+}
+
+#[test]
+fn the_matrix_covers_every_fault() {
+    for f in Fault::ALL {
+        assert!(
+            !expected(f).is_empty(),
+            "{f:?} must break at least one case"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_schema_directory_the_schema_case_skips() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let sis = start_reference_sis(dir.path(), vec![])
+        .await
+        .unwrap_or_else(|e| panic!("start SIS: {e}"));
+    let record = run_suite(&sis.profile, None).await;
+    sis.sis.shutdown().await;
+    assert_eq!(
+        non_passing(&record),
+        vec![("oneroster.rest.model.schema".to_string(), Outcome::Skip)],
+        "{}",
+        dump(&record)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_provider_is_an_error_not_a_pass() {
+    let dead = accredit_mock_platform::reserve_port().unwrap_or_else(|e| panic!("{e}"));
+    let profile = accredit_suite_oneroster::provider_demo_profile(
+        "dead",
+        &format!("http://{dead}/ims/oneroster/rostering/v1p2"),
+        &format!("http://{dead}/token"),
+        "c",
+        "file:/dev/null",
+        &[
+            accredit_suite_oneroster::rest::SCOPE_ROSTER_CORE.to_string(),
+            accredit_suite_oneroster::rest::SCOPE_ROSTER.to_string(),
+        ],
+    );
+    let record = run_suite(&profile, None).await;
+    for r in &record.results {
+        let allowed = if r.id == "oneroster.rest.model.schema" {
+            Outcome::Skip
+        } else {
+            Outcome::Error
+        };
+        assert_eq!(r.outcome, allowed, "{}: {}", r.id, r.message);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn form_client_credentials_work_too() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let sis = start_reference_sis(dir.path(), vec![])
+        .await
+        .unwrap_or_else(|e| panic!("start SIS: {e}"));
+    let profile = format!("{}token_auth = \"client_secret_post\"\n", sis.profile);
+    let record = run_suite(&profile, Some(&schemas())).await;
+    sis.sis.shutdown().await;
+    assert_eq!(non_passing(&record), vec![], "{}", dump(&record));
+    let text = serde_json::to_string(&record.evidence).unwrap_or_default();
+    assert!(
+        !text.contains(&sis.client_secret),
+        "the client secret leaked"
+    );
+}

@@ -28,11 +28,15 @@
 //! memberships ([`NRPS_PATH`], paged with `Link: rel="next"` and an opaque
 //! mixed-case cursor); every request is judged and kept
 //! ([`RunningPlatform::token_requests`], [`RunningPlatform::nrps_requests`]).
+//! AGS 2.0 line items, scores and results per launch context, each endpoint
+//! behind its scope, every request judged and kept ([`RunningPlatform::ags_requests`]).
 
+mod ags;
 mod auth;
 pub mod caliper;
 mod config;
 mod deep_link;
+pub mod oneroster;
 mod plan;
 mod services;
 
@@ -48,6 +52,12 @@ use tokio_util::sync::CancellationToken;
 use accredit_core::evidence::{Recorder, record_layer};
 use accredit_core::jose::{JoseError, JwkSet, SigningKey};
 
+pub use ags::{
+    ACTIVITY_PROGRESS, AGS_PATH, AGS_SCOPE_LINEITEM, AGS_SCOPE_LINEITEM_READONLY,
+    AGS_SCOPE_RESULT_READONLY, AGS_SCOPE_SCORE, AgsEndpoint, AgsRequestSeen, GRADING_PROGRESS,
+    LINEITEM_MEDIA_TYPE, LINEITEM_QUERY, LINEITEMS_MEDIA_TYPE, RESULTS_MEDIA_TYPE,
+    SCORE_MEDIA_TYPE, parse_score_timestamp,
+};
 pub use config::{ClientRegistration, PlatformConfig, load_config};
 pub use deep_link::{DL, DL_CHECKS, DL_RETURN_PATH, DeepLinkReturn, RuleCheck};
 pub use plan::{AuthRequestSeen, Issued, LaunchPlan, NonceRule, Signer};
@@ -134,6 +144,8 @@ pub(crate) struct Shared {
     pub(crate) plans: Mutex<plan::Plans>,
     /// Tokens granted and service requests seen.
     pub(crate) services: Mutex<services::Services>,
+    /// AGS line items, scores and requests per context.
+    pub(crate) ags: Mutex<ags::Ags>,
     /// Fetches tools' JWKS (Deep Linking responses); bounded timeouts.
     pub(crate) http: reqwest::Client,
 }
@@ -237,6 +249,35 @@ impl RunningPlatform {
         plan::lock(&self.shared.services).nrps_requests(login_hint)
     }
 
+    /// The AGS line-item container URL for the launch started with `login_hint`
+    /// (the `lineitems` of the AGS endpoint claim).
+    pub fn ags_lineitems_url(&self, login_hint: &str) -> String {
+        ags::lineitems_url(&self.endpoints.base_url, login_hint)
+    }
+
+    /// Every AGS request for the launch started with `login_hint`, in order.
+    pub fn ags_requests(&self, login_hint: &str) -> Vec<AgsRequestSeen> {
+        plan::lock(&self.shared.ags).requests(login_hint)
+    }
+
+    /// The line items of the launch started with `login_hint`.
+    pub fn ags_line_items(&self, login_hint: &str) -> Vec<serde_json::Value> {
+        plan::lock(&self.shared.ags).line_items(login_hint)
+    }
+
+    /// Creates a line item in the context of `login_hint` as the platform would
+    /// for a resource link with one line item (the `lineitem` of the AGS claim,
+    /// AGS 3.1.1.3); returns its `id` URL (with [`LINEITEM_QUERY`]).
+    pub fn ags_seed_line_item(&self, login_hint: &str, item: serde_json::Value) -> String {
+        plan::lock(&self.shared.ags).seed(&self.endpoints.base_url, login_hint, item)
+    }
+
+    /// The next AGS request of that launch revokes its (valid) token and
+    /// answers 401, as a platform does when a token is revoked before it expires.
+    pub fn ags_revoke_first_token(&self, login_hint: &str) {
+        plan::lock(&self.shared.ags).revoke_first_token(login_hint);
+    }
+
     /// Every authentication request received for `login_hint`, with the problems found.
     pub fn auth_requests(&self, login_hint: &str) -> Vec<AuthRequestSeen> {
         plan::lock(&self.shared.plans).seen(login_hint)
@@ -283,6 +324,22 @@ fn router(shared: Arc<Shared>, recorder: Option<Recorder>) -> Router {
         .route(DL_RETURN_PATH, axum::routing::post(deep_link::dl_return))
         .route(TOKEN_PATH, axum::routing::post(services::token))
         .route(NRPS_PATH, get(services::memberships))
+        .route(
+            "/lti/ags/{ctx}/lineitems",
+            get(ags::container_get).post(ags::container_post),
+        )
+        .route(
+            "/lti/ags/{ctx}/lineitems/{n}",
+            get(ags::item)
+                .put(ags::item)
+                .delete(ags::item)
+                .post(ags::item),
+        )
+        .route(
+            "/lti/ags/{ctx}/lineitems/{n}/scores",
+            axum::routing::post(ags::scores),
+        )
+        .route("/lti/ags/{ctx}/lineitems/{n}/results", get(ags::results))
         .with_state(shared);
     match recorder {
         Some(rec) => app.layer(axum::middleware::from_fn_with_state(rec, record_layer)),
@@ -330,6 +387,7 @@ pub async fn start(
         .map_err(|e| PlatformError::Serve(std::io::Error::other(e.to_string())))?;
     let shared = Arc::new(Shared {
         services: Mutex::new(services::Services::default()),
+        ags: Mutex::new(ags::Ags::default()),
         http,
         jwks: Mutex::new(key.jwks()?),
         key,

@@ -62,6 +62,8 @@ pub struct TokenRequestSeen {
     pub access_token: Option<String>,
     /// The client the assertion claimed to be.
     pub client_id: String,
+    /// The scopes requested (the `scope` parameter, split on spaces).
+    pub scopes: Vec<String>,
 }
 
 /// One memberships request as received.
@@ -103,15 +105,40 @@ impl Services {
     pub(crate) fn nrps_requests(&self, attempt: &str) -> Vec<NrpsRequestSeen> {
         self.nrps.get(attempt).cloned().unwrap_or_default()
     }
+    /// The scopes granted to `token`, when this platform issued it and it is
+    /// unexpired and not revoked.
+    pub(crate) fn granted(&self, token: &str) -> Option<Vec<String>> {
+        match self.grants.get(token) {
+            Some(g) if g.expires > jose::now_secs() => Some(g.scopes.clone()),
+            _ => None,
+        }
+    }
+    /// Revokes `token` (it answers 401 from now on).
+    pub(crate) fn revoke(&mut self, token: &str) {
+        self.grants.remove(token);
+    }
 }
 
-fn params(bytes: &[u8]) -> Vec<(String, String)> {
+/// The bearer token of a request (`Authorization: Bearer ...`), or empty.
+pub(crate) fn bearer(headers: &HeaderMap) -> String {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .unwrap_or_default()
+        .to_string()
+}
+
+pub(crate) fn params(bytes: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(bytes)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
-fn param<'a>(p: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn param<'a>(p: &'a [(String, String)], name: &str) -> Option<&'a str> {
     p.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
@@ -236,6 +263,7 @@ pub(crate) async fn token(State(s): State<Arc<Shared>>, body: Bytes) -> Response
             checks,
             access_token: access_token.clone(),
             client_id: iss,
+            scopes: scopes.clone(),
         });
     }
     match access_token {

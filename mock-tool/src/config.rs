@@ -61,11 +61,29 @@ pub enum Fault {
     NrpsNoPaging,
     /// Client assertion whose `aud` is the platform issuer, not the token endpoint.
     NrpsWrongAssertionAudience,
+    /// AGS score posted as `application/json`, not the score media type.
+    AgsWrongScoreMediaType,
+    /// AGS scores and results URLs derived without the line item's query string.
+    AgsDropQueryFromScoresUrl,
+    /// AGS score `timestamp` in whole seconds (no sub-second precision).
+    AgsBadTimestamp,
+    /// AGS score with `scoreGiven` but no `scoreMaximum`.
+    AgsNoScoreMaximum,
+    /// Gives up on an AGS request answered 401 instead of requesting a new token.
+    AgsNoTokenRetry,
+    /// `Accept: application/json` on the AGS container and results requests.
+    AgsWrongAccept,
+    /// Asks for the NRPS scope too in the AGS token request.
+    AgsExtraScope,
+    /// Creates its AGS line item without a `label`.
+    AgsLineItemNoLabel,
+    /// Never reads the AGS results back.
+    AgsNoResultsRead,
 }
 
 impl Fault {
     /// Every fault.
-    pub const ALL: [Fault; 23] = [
+    pub const ALL: [Fault; 32] = [
         Fault::SkipSignatureCheck,
         Fault::AcceptExpired,
         Fault::IgnoreNonce,
@@ -89,6 +107,15 @@ impl Fault {
         Fault::DlForeignKey,
         Fault::NrpsNoPaging,
         Fault::NrpsWrongAssertionAudience,
+        Fault::AgsWrongScoreMediaType,
+        Fault::AgsDropQueryFromScoresUrl,
+        Fault::AgsBadTimestamp,
+        Fault::AgsNoScoreMaximum,
+        Fault::AgsNoTokenRetry,
+        Fault::AgsWrongAccept,
+        Fault::AgsExtraScope,
+        Fault::AgsLineItemNoLabel,
+        Fault::AgsNoResultsRead,
     ];
 }
 
@@ -106,7 +133,7 @@ pub struct Registration {
     pub auth_url: String,
     /// The platform's JWKS URL.
     pub jwks_url: String,
-    /// The platform's OAuth 2.0 token endpoint (services: NRPS).
+    /// The platform's OAuth 2.0 token endpoint (services: NRPS, AGS).
     #[serde(default)]
     pub token_url: Option<String>,
 }
@@ -145,6 +172,14 @@ pub struct ToolConfig {
     /// Clock-skew leeway in seconds for `exp` and `iat` (kept small: seconds).
     #[serde(default = "default_leeway")]
     pub leeway_secs: i64,
+    /// Browser-only fault: the state cookie is `SameSite=Lax` (no `Secure`) even
+    /// where `SameSite=None; Secure` works. Browsers then drop it on the
+    /// platform's cross-site `form_post` in an iframe, so every launch is refused;
+    /// the harness's HTTP user agent does not apply SameSite rules and cannot see
+    /// it (only `--browser` can). Not a [`Fault`] so the HTTP fault matrix stays
+    /// exhaustive over faults it can detect.
+    #[serde(default)]
+    pub lax_state_cookie: bool,
 }
 
 impl ToolConfig {
@@ -169,6 +204,7 @@ impl ToolConfig {
             },
             faults: vec![],
             leeway_secs: default_leeway(),
+            lax_state_cookie: false,
         }
     }
 

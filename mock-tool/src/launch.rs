@@ -150,8 +150,10 @@ fn check_login(s: &Shared, params: &[(String, String)]) -> Result<(String, Strin
 }
 
 fn state_cookie(s: &Shared, state: &str) -> String {
+    // Partitioned (CHIPS): kept by browsers that block third-party cookies,
+    // in the partition of the platform page the tool is framed in.
     let site = if s.secure_cookies {
-        "SameSite=None; Secure"
+        "SameSite=None; Secure; Partitioned"
     } else {
         "SameSite=Lax"
     };
@@ -678,13 +680,24 @@ pub(crate) async fn launch(
             }
         }
         Ok(claims) => {
-            let members = match crate::services::memberships_url(&claims) {
+            let mut members = match crate::services::memberships_url(&claims) {
                 None => String::new(),
                 Some(url) => match crate::services::all_members(&s, &url).await {
                     Ok(m) => format!("Members: {}", m.len()),
                     Err(e) => format!("Members unavailable: {e}"),
                 },
             };
+            if let Some(ags) = crate::ags::claim(&claims) {
+                let line = match crate::ags::grade(&s, &ags, &claims).await {
+                    Ok(l) => l,
+                    Err(e) => format!("Grades unavailable: {e}"),
+                };
+                members = [members, line]
+                    .into_iter()
+                    .filter(|x| !x.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+            }
             (
                 StatusCode::OK,
                 [

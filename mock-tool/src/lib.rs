@@ -23,15 +23,22 @@
 //!   A launch carrying the NRPS claim makes the tool fetch every memberships
 //!   page (client-credentials token with a JWT-bearer assertion) before it
 //!   renders the page, which shows the member count.
+//!   A launch carrying the AGS endpoint claim makes the tool find or create its
+//!   line item, post the learner's score and read the results (see `ags`).
 //! - [`JWKS_PATH`]: the tool's own public key (verifies its Deep Linking
 //!   responses and client assertions).
 //!
-//! Cookie choice: over https the state cookie is `SameSite=None; Secure` (the
-//! platform's form_post is a cross-site POST, which drops Lax cookies). Over plain
-//! http, `Secure` cookies are not sent back and browsers refuse `SameSite=None`
-//! without `Secure`, so the cookie is `SameSite=Lax`: this works when platform and
-//! tool are same-site, e.g. both on 127.0.0.1 (ports do not make sites differ).
+//! Cookie choice: in a secure context the state cookie is `SameSite=None; Secure;
+//! Partitioned` (the platform's form_post is a cross-site POST, which drops Lax
+//! cookies; in a platform's iframe the whole launch is cross-site, and browsers
+//! that block third-party cookies, as Chromium does by default, keep only
+//! partitioned ones: CHIPS, keyed by the platform page's site). Secure contexts are https
+//! and http on loopback (`localhost`, `127.0.0.1`: browsers keep `Secure` cookies
+//! there). Over other plain http, `Secure` cookies are not sent back and browsers
+//! refuse `SameSite=None` without `Secure`, so the cookie is `SameSite=Lax`: this
+//! works only when platform and tool are same-site and the launch is top-level.
 
+mod ags;
 pub mod caliper;
 mod config;
 mod launch;
@@ -272,7 +279,7 @@ pub async fn start(
         .build()
         .map_err(|e| ToolError::Client(e.to_string()))?;
     let shared = Arc::new(Shared {
-        secure_cookies: urls.base_url.starts_with("https://"),
+        secure_cookies: !config.lax_state_cookie && secure_context(&urls.base_url),
         jwks: key.jwks()?,
         key,
         urls: urls.clone(),
@@ -354,6 +361,22 @@ pub async fn start_reference_tool_for_demo(
         issuer: issuer.into(),
     };
     Ok((tool, reg))
+}
+
+/// Whether browsers treat `base_url` as a secure context, where they keep
+/// `Secure` cookies: https, or http on a loopback host (`localhost`, 127.0.0.0/8,
+/// `[::1]`), which Chromium and Firefox treat as potentially trustworthy.
+fn secure_context(base_url: &str) -> bool {
+    let Ok(u) = url::Url::parse(base_url) else {
+        return false;
+    };
+    u.scheme() == "https"
+        || match u.host() {
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        }
 }
 
 /// Escapes text for HTML element content and double-quoted attributes.

@@ -45,7 +45,7 @@ pub(crate) enum ServiceError {
     TooManyPages,
 }
 
-fn http_err(what: &'static str, url: &str, detail: impl ToString) -> ServiceError {
+pub(crate) fn http_err(what: &'static str, url: &str, detail: impl ToString) -> ServiceError {
     ServiceError::Http {
         what,
         url: url.to_string(),
@@ -62,7 +62,7 @@ pub(crate) fn memberships_url(claims: &Value) -> Option<String> {
         .map(String::from)
 }
 
-async fn access_token(s: &Shared, scope: &str) -> Result<String, ServiceError> {
+pub(crate) async fn access_token(s: &Shared, scope: &str) -> Result<String, ServiceError> {
     let reg = &s.config.registration;
     let token_url = reg.token_url.as_deref().ok_or(ServiceError::NoTokenUrl)?;
     let now = jose::now_secs();

@@ -91,8 +91,14 @@ pub enum Command {
         #[arg(value_enum)]
         what: ServeWhat,
         /// Its configuration file (TOML).
-        #[arg(long)]
-        config: PathBuf,
+        #[arg(long, required_unless_present = "bundle")]
+        config: Option<PathBuf>,
+        /// `sis` only: seed from this OneRoster CSV bundle directory instead of a config file.
+        #[arg(long, conflicts_with = "config")]
+        bundle: Option<PathBuf>,
+        /// `sis --bundle` only: where to listen.
+        #[arg(long, default_value = "127.0.0.1:9002", requires = "bundle")]
+        listen: std::net::SocketAddr,
     },
     /// Check a report bundle's hashes (and signature).
     VerifyReport {
@@ -174,6 +180,8 @@ pub enum ServeWhat {
     CaliperEndpoint,
     /// The reference Caliper sensor (sends to your endpoint when triggered).
     CaliperSensor,
+    /// The mock SIS: a OneRoster 1.2 rostering provider over SQLite (`--bundle DIR` or `--config FILE`).
+    Sis,
 }
 
 /// Options shared by `run` and `validate`.
@@ -282,7 +290,12 @@ pub async fn dispatch(cli: Cli) -> Result<Exit, CliError> {
             })
             .await
         }
-        Command::Serve { what, config } => crate::serve::serve(what, &config).await,
+        Command::Serve {
+            what,
+            config,
+            bundle,
+            listen,
+        } => crate::serve::serve(what, config.as_deref(), bundle.as_deref(), listen).await,
         Command::VerifyReport { dir, pubkey } => verify(&dir, pubkey.as_deref()),
         Command::History {
             candidate,

@@ -91,6 +91,7 @@ pub async fn run(o: DemoOpts) -> Result<Exit, CliError> {
             accredit_suite_caliper::SENSOR_SUITE_ID => caliper_sensor(&o, suite).await?,
             accredit_suite_caliper::ENDPOINT_SUITE_ID => caliper_endpoint(&o, suite).await?,
             "oneroster-csv" => oneroster_csv(&o, suite).await?,
+            "oneroster-provider" => oneroster_provider(&o, suite).await?,
             other => {
                 return Err(CliError::harness(anyhow::anyhow!(
                     "the demo has no reference candidate for suite `{other}` (add one in harness/cli/src/demo.rs)"
@@ -287,5 +288,20 @@ async fn caliper_endpoint(o: &DemoOpts, suite: Arc<dyn Suite>) -> Result<RunOutp
     let profile = demo_profile_doc(o, suite.id(), &text)?;
     let result = pipeline::execute(request(o, suite, Some(profile), Vec::new())).await;
     endpoint.shutdown().await;
+    result
+}
+
+/// `oneroster-provider`: the mock SIS (SQLite) seeded from a generated bundle.
+async fn oneroster_provider(o: &DemoOpts, suite: Arc<dyn Suite>) -> Result<RunOutput, CliError> {
+    let work = o.out.join("inputs").join("oneroster-sis");
+    std::fs::create_dir_all(&work)
+        .with_context(|| format!("creating {}", work.display()))
+        .map_err(CliError::harness)?;
+    let reference = accredit_suite_oneroster::start_reference_sis(&work, Vec::new())
+        .await
+        .map_err(|e| CliError::harness(anyhow::anyhow!("starting the reference SIS: {e}")))?;
+    let profile = demo_profile_doc(o, suite.id(), &reference.profile)?;
+    let result = pipeline::execute(request(o, suite, Some(profile), Vec::new())).await;
+    reference.sis.shutdown().await;
     result
 }

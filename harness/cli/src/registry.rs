@@ -15,6 +15,7 @@ pub fn all() -> Vec<Arc<dyn Suite>> {
         Arc::new(accredit_suite_caliper::CaliperSensorSuite),
         Arc::new(accredit_suite_caliper::CaliperEndpointSuite),
         Arc::new(accredit_suite_oneroster::OneRosterCsvSuite),
+        Arc::new(accredit_suite_oneroster::OneRosterProviderSuite),
     ]
 }
 

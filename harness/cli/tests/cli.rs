@@ -653,6 +653,7 @@ fn base64_std(s: &str) -> String {
 #[case::tool("tool")]
 #[case::caliper_endpoint("caliper-endpoint")]
 #[case::caliper_sensor("caliper-sensor")]
+#[case::sis("sis")]
 fn serve_with_a_bad_config_is_a_usage_error(#[case] what: &str) {
     let dir = tempfile::tempdir().unwrap();
     let missing = run(accredit()

@@ -21,7 +21,7 @@ use accredit_core::jose::now_secs;
 
 use crate::flow::{
     Attempt, Fixture, LaunchRun, LoginMethod, browse_login, judge_refusal, judge_refusal_as,
-    require_accepted, run_launch, snippet,
+    require_accepted, run_launch, run_user_launch, snippet,
 };
 use crate::payloads::{LTI, Persona, deep_linking_request, resource_link_launch, set};
 use crate::ua::UserAgent;
@@ -500,7 +500,7 @@ pub const NRPS_PAGING: CaseMeta = CaseMeta {
 
 /// Every case, in report order.
 pub fn cases() -> Vec<Case<Fixture>> {
-    vec![
+    let mut all: Vec<Case<Fixture>> = vec![
         Case {
             meta: LAUNCH_INSTRUCTOR,
             run: |fx, cx| valid_launch(fx, cx, Persona::Instructor, LoginMethod::Get).boxed(),
@@ -870,6 +870,13 @@ pub fn cases() -> Vec<Case<Fixture>> {
             run: |fx, cx| nrps_paging(fx, cx).boxed(),
         },
     ]
+    .into_iter()
+    .chain(crate::ags::cases())
+    .collect();
+    // The official role and PII variants follow the two plain valid launches.
+    let at = 2.min(all.len());
+    all.splice(at..at, crate::launch_variants::cases());
+    all
 }
 
 fn marker(fx: &Fixture) -> Option<&str> {
@@ -960,13 +967,27 @@ fn new_ua(fx: &Fixture, cx: &CaseCx) -> Result<UserAgent, Verdict> {
 /// A valid launch: every auth-request parameter, the platform's acceptance, and
 /// the tool's acceptance are separate checks.
 async fn valid_launch(fx: &Fixture, cx: &CaseCx, persona: Persona, method: LoginMethod) -> Verdict {
+    valid_launch_with(fx, cx, persona, method, |_| {}).await
+}
+
+/// A valid launch whose claims are first edited by `edit` (the official
+/// role and PII variants): the tool must accept it like the plain one.
+pub(crate) async fn valid_launch_with(
+    fx: &Fixture,
+    cx: &CaseCx,
+    persona: Persona,
+    method: LoginMethod,
+    edit: fn(&mut Value),
+) -> Verdict {
     let ua = match new_ua(fx, cx) {
         Ok(ua) => ua,
         Err(v) => return v,
     };
     let attempt = Attempt::new(cx);
-    let claims = resource_link_launch(&fx.profile, persona, &attempt.tag);
-    let run = match run_launch(fx, cx, &ua, &attempt, LaunchPlan::signed(claims), method).await {
+    let mut claims = resource_link_launch(&fx.profile, persona, &attempt.tag);
+    edit(&mut claims);
+    let run = match run_user_launch(fx, cx, &ua, &attempt, LaunchPlan::signed(claims), method).await
+    {
         Ok(r) => r,
         Err(e) => return Verdict::error(e),
     };
@@ -1408,7 +1429,7 @@ async fn deep_link_launch(fx: &Fixture, cx: &CaseCx) -> Result<DlRun, Verdict> {
     cx.correlate(data.clone());
     let return_url = fx.platform.deep_link_return_url(&attempt.login_hint);
     let claims = deep_linking_request(&fx.profile, &attempt.tag, &return_url, &data);
-    let run = run_launch(
+    let run = run_user_launch(
         fx,
         cx,
         &ua,

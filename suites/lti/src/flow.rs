@@ -16,6 +16,7 @@ use accredit_core::CaseCx;
 use accredit_core::Verdict;
 use accredit_mock_platform::{AUTH_PATH, LaunchPlan, RunningPlatform};
 
+use crate::browser::{BrowserDriver, BrowserLaunch};
 use crate::profile::LtiToolProfile;
 use crate::ua::{Hop, Journey, Nav, UaError, UserAgent};
 
@@ -25,6 +26,9 @@ pub struct Fixture {
     pub profile: LtiToolProfile,
     /// The harness's platform.
     pub platform: RunningPlatform,
+    /// `--browser`: the real browser for the launches a user makes
+    /// ([`run_user_launch`]); `None` = the HTTP user agent everywhere.
+    pub browser: Option<BrowserDriver>,
 }
 
 /// How the harness sends the login initiation.
@@ -220,17 +224,8 @@ pub async fn run_launch(
     browse_login(fx, cx, ua, attempt, method).await
 }
 
-/// Sends the login initiation and browses to the end, without planning a launch
-/// (used directly for a login the platform must not complete: it answers the
-/// authentication request with an error page, and the tool's state and nonce of
-/// that login stay unused).
-pub async fn browse_login(
-    fx: &Fixture,
-    cx: &CaseCx,
-    ua: &UserAgent,
-    attempt: &Attempt,
-    method: LoginMethod,
-) -> Result<LaunchRun, String> {
+/// The login initiation request of `attempt`.
+fn login_nav(fx: &Fixture, attempt: &Attempt, method: LoginMethod) -> Nav {
     let p = &fx.profile;
     let target = attempt
         .target_link_uri
@@ -248,18 +243,143 @@ pub async fn browse_login(
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     let login = p.login_url.0.clone();
-    let first = match method {
+    match method {
         LoginMethod::Get => Nav::get(login, &params),
         LoginMethod::Post => Nav::post(login, params),
-    };
+    }
+}
+
+/// Sends the login initiation and browses to the end, without planning a launch
+/// (used directly for a login the platform must not complete: it answers the
+/// authentication request with an error page, and the tool's state and nonce of
+/// that login stay unused).
+pub async fn browse_login(
+    fx: &Fixture,
+    cx: &CaseCx,
+    ua: &UserAgent,
+    attempt: &Attempt,
+    method: LoginMethod,
+) -> Result<LaunchRun, String> {
+    let first = login_nav(fx, attempt, method);
     cx.log(format!(
         "login initiation ({method:?}) to {} with login_hint {}",
-        p.login_url, attempt.login_hint
+        fx.profile.login_url, attempt.login_hint
     ));
     let journey = ua
         .browse(first, cx.remaining().saturating_sub(MARGIN))
         .await
         .map_err(|e| describe_ua_error(&e, fx))?;
+    Ok(finish_run(fx, cx, journey))
+}
+
+/// [`run_launch`] as a user's browser makes it: with `--browser`, in headless
+/// Chromium, the tool in an iframe of a platform page on another site
+/// ([`crate::browser`]); otherwise through `ua`. Used by the cases that are
+/// launches a real user makes (the valid launches, the Deep Linking request).
+pub async fn run_user_launch(
+    fx: &Fixture,
+    cx: &CaseCx,
+    ua: &UserAgent,
+    attempt: &Attempt,
+    plan: LaunchPlan,
+    method: LoginMethod,
+) -> Result<LaunchRun, String> {
+    let Some(browser) = fx.browser.as_ref() else {
+        return run_launch(fx, cx, ua, attempt, plan, method).await;
+    };
+    fx.platform.plan(
+        attempt.login_hint.clone(),
+        plan.expecting_message_hint(attempt.message_hint.clone()),
+    );
+    let first = login_nav(fx, attempt, method);
+    cx.log(format!(
+        "login initiation ({method:?}) to {} with login_hint {}, in headless Chromium: the tool in an iframe of a platform page on another site",
+        fx.profile.login_url, attempt.login_hint
+    ));
+    let launch = browser
+        .launch(
+            fx.platform.addr().port(),
+            &attempt.login_hint,
+            &first,
+            cx.remaining().saturating_sub(MARGIN),
+        )
+        .await
+        .map_err(|e| format!("--browser: {e}"))?;
+    log_browser_launch(cx, &launch);
+    if launch.hops.is_empty() {
+        log_screenshot(cx, &launch);
+        return Err(format!(
+            "--browser: the iframe made no request to the tool's login URL {} (final iframe URL {})",
+            fx.profile.login_url, launch.final_url
+        ));
+    }
+    let run = finish_run(
+        fx,
+        cx,
+        Journey {
+            hops: launch.hops.clone(),
+        },
+    );
+    let platform_port = Some(fx.platform.addr().port());
+    let ended_well = run.last().is_some_and(|h| {
+        (200..300).contains(&h.status)
+            && (h.nav.url.port_or_known_default() == platform_port
+                || marker_ok(&h.response.text(), fx.profile.success_marker.as_deref()))
+    });
+    if run.delivered.is_none() || !ended_well {
+        log_screenshot(cx, &launch);
+    }
+    Ok(run)
+}
+
+fn marker_ok(text: &str, marker: Option<&str>) -> bool {
+    marker.is_none_or(|m| text.contains(m))
+}
+
+/// Writes what the browser did into the case log: the page, every document
+/// request of the iframe, the cookies it refused, the final URL and text.
+fn log_browser_launch(cx: &CaseCx, launch: &BrowserLaunch) {
+    cx.log(format!(
+        "browser: platform page {} with the tool in an iframe",
+        launch.page_url
+    ));
+    for h in &launch.hops {
+        let fields: Vec<&str> = h.nav.form.iter().map(|(k, _)| k.as_str()).collect();
+        let form = if fields.is_empty() {
+            String::new()
+        } else {
+            format!(" (form: {})", fields.join(", "))
+        };
+        cx.log(format!(
+            "browser (iframe): {} {}{form} -> {}",
+            h.nav.method,
+            h.nav.url,
+            if h.status == 0 {
+                format!("not loaded: {}", h.response.text())
+            } else {
+                format!("HTTP {}", h.status)
+            }
+        ));
+    }
+    for note in &launch.cookie_notes {
+        cx.log(format!("browser: {note}"));
+    }
+    let text: String = launch.text.chars().take(2000).collect();
+    cx.log(format!(
+        "browser: final iframe URL {}; page text: {}",
+        launch.final_url,
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    ));
+}
+
+fn log_screenshot(cx: &CaseCx, launch: &BrowserLaunch) {
+    if let Some(url) = launch.screenshot_data_url() {
+        cx.log(format!("browser screenshot (PNG): {url}"));
+    }
+}
+
+/// Where the browse's hops went: the authentication request and the delivery.
+fn finish_run(fx: &Fixture, cx: &CaseCx, journey: Journey) -> LaunchRun {
     let auth = journey
         .hops
         .iter()
@@ -287,7 +407,7 @@ pub async fn browse_login(
             }
         }
     }
-    Ok(run)
+    run
 }
 
 fn describe_ua_error(e: &UaError, fx: &Fixture) -> String {

@@ -14,15 +14,23 @@
 //! and a `target_link_uri` with a query string. Deep Linking, NRPS and AGS are not
 //! covered yet.
 //!
+//! With `--browser` ([`browser`]), the launches a real user makes (the valid
+//! instructor and student launches, the Deep Linking request) run in headless
+//! Chromium, the tool framed in a platform page on another site, so SameSite and
+//! third-party-cookie failures show; every other case keeps the HTTP user agent.
+//!
 //! For the CLI and the demo:
 //! - [`LtiToolSuite`]: register it with the other suites.
 //! - [`demo_profile`]: writes the `[lti-tool]` profile for a tool registered with
 //!   the harness (pair it with `accredit_mock_tool::start_reference_tool_for_demo`
 //!   and [`reserve_port`] for `platform_listen`).
 
+pub mod ags;
+pub mod browser;
 pub mod cases;
 pub mod flow;
 pub mod html;
+pub mod launch_variants;
 pub mod payloads;
 pub mod profile;
 pub mod ua;
@@ -99,9 +107,37 @@ impl Suite for LtiToolSuite {
                     ))
                 })?;
             tracing::info!(addr = %platform.addr(), "mock platform started for lti-tool");
-            let fixture = flow::Fixture { profile, platform };
-            let table = CaseTable::new(fixture, &cases::cases())
-                .on_shutdown(|fx| async move { fx.platform.shutdown().await }.boxed());
+            let browser = match start.browser {
+                Some(settings) => match browser::BrowserDriver::start(settings).await {
+                    Ok(b) => Some(b),
+                    Err(e) => {
+                        platform.shutdown().await;
+                        // Missing executables are the user's to fix (exit 2); a
+                        // chromedriver that will not start is the harness's (exit 3).
+                        return Err(match e {
+                            browser::BrowserError::Unavailable(problem) => {
+                                SuiteError::Usage(problem)
+                            }
+                            other => SuiteError::Harness(format!("--browser: {other}")),
+                        });
+                    }
+                },
+                None => None,
+            };
+            let fixture = flow::Fixture {
+                profile,
+                platform,
+                browser,
+            };
+            let table = CaseTable::new(fixture, &cases::cases()).on_shutdown(|fx| {
+                async move {
+                    fx.platform.shutdown().await;
+                    if let Some(b) = &fx.browser {
+                        b.shutdown().await;
+                    }
+                }
+                .boxed()
+            });
             Ok(Box::new(table) as Box<dyn SuiteRun>)
         }
         .boxed()

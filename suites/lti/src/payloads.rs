@@ -93,6 +93,9 @@ pub fn set(claims: &mut Value, name: &str, value: Value) {
     }
 }
 
+/// The AGS endpoint claim (AGS 2.0 §3.1).
+pub const AGS_CLAIM: &str = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
+
 /// Prefix of the Deep Linking 2.0 claim names.
 pub const DL: &str = "https://purl.imsglobal.org/spec/lti-dl/claim/";
 

@@ -8,6 +8,12 @@
 //! most [`MAX_HOPS`], then a clear "redirect loop" error), and pages that submit a
 //! form on load are submitted the way a browser would. Candidate HTML is parsed
 //! defensively: nothing here panics on what a candidate sends.
+//!
+//! This user agent keeps every cookie and applies no SameSite or third-party
+//! cookie rules: that makes known-bad launches reach the tool reliably, but it
+//! cannot tell whether a real browser would keep the tool's state cookie. With
+//! `--browser` the launches a user makes run in Chromium instead
+//! ([`crate::browser`]) and are judged from the same [`Hop`]s.
 
 use std::time::Duration;
 

@@ -156,6 +156,18 @@ fn expected() -> Vec<(&'static str, Outcome)> {
         // (RFC 3986 §6.2.2.1), so the platform's opaque cursor `PgTk1Zq` comes
         // back as `pgtk1zq`: refused, and the remaining pages are never read.
         ("lti.tool.nrps.paging", Outcome::Fail),
+        // AGS: the other eight AGS cases pass (line item found or created by
+        // tag, score to `_add_url_path_ending(id, "scores")` which keeps the
+        // query, assignments_grades.py:293-300; media types at :94, :136,
+        // :257-258, :286). Token re-request after a 401: none. The connector
+        // caches one token per scope set (`get_access_token`,
+        // service_connector.py:49-52, stored at :93, never evicted) and
+        // `make_service_request` raises `LtiServiceException` on any non-2xx
+        // answer (service_connector.py:127-128) without retrying or dropping the
+        // cached token; the first AGS call (`get_lineitems_page`,
+        // assignments_grades.py:133-137, from `find_or_create_lineitem`) is the
+        // revoked one, so the tool stops there.
+        ("lti.tool.ags.token-retry", Outcome::Fail),
     ]
 }
 

@@ -4,7 +4,7 @@
 mod common;
 
 /// Cases in the lti-tool catalog.
-const CASES: usize = 35;
+const CASES: usize = 62;
 
 use std::time::Duration;
 
@@ -91,9 +91,18 @@ fn expected(fault: Fault) -> Vec<(&'static str, Outcome)> {
             ("lti.tool.sec.nonce-unbound", Outcome::Fail),
         ],
         // The replay and rotation cases cannot run when the first, valid launch is refused.
-        Fault::RefuseAllLaunches => vec![
+        Fault::RefuseAllLaunches => [
             ("lti.tool.core.launch.instructor", Outcome::Fail),
             ("lti.tool.core.launch.student", Outcome::Fail),
+        ]
+        .into_iter()
+        // Every official valid-launch variant is a refused valid launch.
+        .chain(
+            accredit_suite_lti::launch_variants::cases()
+                .into_iter()
+                .map(|c| (c.meta.id, Outcome::Fail)),
+        )
+        .chain([
             ("lti.tool.sec.nonce-replay", Outcome::Error),
             ("lti.tool.sec.aud.array-with-azp", Outcome::Warn),
             ("lti.tool.sec.clock-skew.within-leeway", Outcome::Warn),
@@ -103,7 +112,18 @@ fn expected(fault: Fault) -> Vec<(&'static str, Outcome)> {
             ("lti.tool.dl.response", Outcome::Error),
             ("lti.tool.nrps.memberships", Outcome::Error),
             ("lti.tool.nrps.paging", Outcome::Error),
-        ],
+            ("lti.tool.ags.launch", Outcome::Fail),
+            ("lti.tool.ags.gradebook", Outcome::Error),
+            ("lti.tool.ags.token-scopes", Outcome::Error),
+            ("lti.tool.ags.lineitem", Outcome::Error),
+            ("lti.tool.ags.score", Outcome::Error),
+            ("lti.tool.ags.scores-url", Outcome::Error),
+            ("lti.tool.ags.media-types", Outcome::Error),
+            ("lti.tool.ags.results", Outcome::Error),
+            ("lti.tool.ags.token-retry", Outcome::Error),
+            ("lti.tool.ags.lineitem-claim", Outcome::Error),
+        ])
+        .collect(),
         Fault::AcceptAlgNone => vec![("lti.tool.sec.alg-none", Outcome::Fail)],
         Fault::AcceptHs256 => vec![("lti.tool.sec.alg-hs256-key-confusion", Outcome::Fail)],
         // azp is a SHOULD (SEC 5.1.3 #5): accepting a foreign azp warns.
@@ -137,23 +157,64 @@ fn expected(fault: Fault) -> Vec<(&'static str, Outcome)> {
             vec![("lti.tool.dl.response", Outcome::Fail)]
         }
         Fault::NrpsNoPaging => vec![("lti.tool.nrps.paging", Outcome::Fail)],
-        // The token is refused, so no memberships request follows.
+        // The token is refused, so no memberships request follows; the AGS
+        // calls share the client assertion, so none of them comes either (the
+        // token request itself asks for the right scopes).
         Fault::NrpsWrongAssertionAudience => vec![
             ("lti.tool.nrps.memberships", Outcome::Fail),
             ("lti.tool.nrps.paging", Outcome::Error),
+            ("lti.tool.ags.gradebook", Outcome::Fail),
+            ("lti.tool.ags.lineitem", Outcome::Fail),
+            ("lti.tool.ags.score", Outcome::Fail),
+            ("lti.tool.ags.scores-url", Outcome::Fail),
+            ("lti.tool.ags.media-types", Outcome::Fail),
+            ("lti.tool.ags.results", Outcome::Fail),
+            ("lti.tool.ags.token-retry", Outcome::Fail),
+            ("lti.tool.ags.lineitem-claim", Outcome::Fail),
         ],
+        // The platform refuses the score (415), so it never reaches the
+        // gradebook as a valid score; the score case names the header.
+        Fault::AgsWrongScoreMediaType => vec![("lti.tool.ags.score", Outcome::Fail)],
+        Fault::AgsDropQueryFromScoresUrl => vec![
+            ("lti.tool.ags.scores-url", Outcome::Fail),
+            ("lti.tool.ags.lineitem-claim", Outcome::Fail),
+        ],
+        Fault::AgsBadTimestamp | Fault::AgsNoScoreMaximum => {
+            vec![("lti.tool.ags.score", Outcome::Fail)]
+        }
+        Fault::AgsNoTokenRetry => vec![("lti.tool.ags.token-retry", Outcome::Fail)],
+        Fault::AgsWrongAccept => vec![("lti.tool.ags.media-types", Outcome::Fail)],
+        Fault::AgsExtraScope => vec![
+            ("lti.tool.ags.token-scopes", Outcome::Fail),
+            ("lti.tool.ags.lineitem-claim", Outcome::Fail),
+        ],
+        // The platform refuses the line item (400): nothing to post a score to,
+        // so every case that needs the score fails too (calls that never came fail).
+        Fault::AgsLineItemNoLabel => vec![
+            ("lti.tool.ags.gradebook", Outcome::Fail),
+            ("lti.tool.ags.lineitem", Outcome::Fail),
+            ("lti.tool.ags.score", Outcome::Fail),
+            ("lti.tool.ags.scores-url", Outcome::Fail),
+            ("lti.tool.ags.results", Outcome::Fail),
+        ],
+        Fault::AgsNoResultsRead => vec![("lti.tool.ags.results", Outcome::Fail)],
         Fault::DropMessageHint => {
             use accredit_core::Suite;
-            const SHAPE: [&str; 3] = [
+            const SHAPE: [&str; 4] = [
                 "lti.tool.core.launch.instructor",
                 "lti.tool.core.launch.student",
                 "lti.tool.oidc.target-link-uri-query",
+                // A valid launch whose id_token never comes is a failed launch.
+                "lti.tool.ags.launch",
             ];
             accredit_suite_lti::LtiToolSuite
                 .catalog()
                 .into_iter()
                 .map(|m| {
-                    let o = if SHAPE.contains(&m.id) {
+                    // The valid-launch variants check the auth request's shape too.
+                    let variant = m.id.starts_with("lti.tool.core.launch.instructor.")
+                        || m.id.starts_with("lti.tool.core.launch.student.");
+                    let o = if SHAPE.contains(&m.id) || variant {
                         Outcome::Fail
                     } else {
                         Outcome::Error
@@ -189,6 +250,15 @@ fn expected(fault: Fault) -> Vec<(&'static str, Outcome)> {
 #[case::dl_foreign_key(Fault::DlForeignKey)]
 #[case::nrps_no_paging(Fault::NrpsNoPaging)]
 #[case::nrps_wrong_assertion_audience(Fault::NrpsWrongAssertionAudience)]
+#[case::ags_wrong_score_media_type(Fault::AgsWrongScoreMediaType)]
+#[case::ags_drop_query_from_scores_url(Fault::AgsDropQueryFromScoresUrl)]
+#[case::ags_bad_timestamp(Fault::AgsBadTimestamp)]
+#[case::ags_no_score_maximum(Fault::AgsNoScoreMaximum)]
+#[case::ags_no_token_retry(Fault::AgsNoTokenRetry)]
+#[case::ags_wrong_accept(Fault::AgsWrongAccept)]
+#[case::ags_extra_scope(Fault::AgsExtraScope)]
+#[case::ags_line_item_no_label(Fault::AgsLineItemNoLabel)]
+#[case::ags_no_results_read(Fault::AgsNoResultsRead)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_fault_fails_exactly_its_cases(#[case] fault: Fault) {
     let (tool, profile) = reference_tool(vec![fault]).await;

@@ -19,7 +19,10 @@ variables). Endpoints:
                     A Deep Linking request is answered with pylti1p3's
                     auto-submitting response form (one ltiResourceLink item);
                     a launch with the NRPS claim reads every memberships page
-                    (pylti1p3's service connector: token, then Link rel=next).
+                    (pylti1p3's service connector: token, then Link rel=next);
+                    a launch with the AGS claim finds or creates the line item
+                    (by tag), posts the learner's score and reads the results,
+                    through pylti1p3's AssignmentsGradesService.
   GET      /jwks    the tool's public key (a fresh RSA key per process), which
                     verifies its Deep Linking responses
   GET      /health  readiness probe
@@ -30,6 +33,7 @@ Run: python pylti1p3_launcher.py --port 8123 --issuer https://p.example \
 """
 
 import argparse
+import datetime
 import html
 import os
 import secrets
@@ -44,7 +48,9 @@ from pylti1p3.contrib.flask import (
     FlaskRequest,
 )
 from pylti1p3.deep_link_resource import DeepLinkResource
-from pylti1p3.exception import LtiException, OIDCException
+from pylti1p3.exception import LtiException, LtiServiceException, OIDCException
+from pylti1p3.grade import Grade
+from pylti1p3.lineitem import LineItem
 from pylti1p3.tool_config import ToolConfDict
 
 SUCCESS_MARKER = "LTI launch accepted"
@@ -163,7 +169,46 @@ def create_app(args):
                 text += f"; members: {len(members)}"
             except LtiException as e:
                 text += f"; members unavailable: {e}"
+        if message_launch.has_ags():
+            text += "; " + grade(message_launch, data)
         return page(200, SUCCESS_MARKER, text)
+
+    def grade(message_launch, data):
+        # What a tool does with the AGS claim, the way pylti1p3 documents it:
+        # find or create its line item, post the learner's score, read results.
+        # The timestamp is the app's to supply: ISO 8601, milliseconds, UTC.
+        ags = message_launch.get_ags()
+        link = data.get(
+            "https://purl.imsglobal.org/spec/lti/claim/resource_link", {}
+        ).get("id", "")
+        now = datetime.datetime.now(datetime.timezone.utc)
+        score = (
+            Grade()
+            .set_user_id(data.get("sub"))
+            .set_score_given(7)
+            .set_score_maximum(10)
+            .set_activity_progress("Completed")
+            .set_grading_progress("FullyGraded")
+            .set_timestamp(now.isoformat(timespec="milliseconds"))
+        )
+        endpoint = data.get("https://purl.imsglobal.org/spec/lti-ags/claim/endpoint", {})
+        try:
+            if not endpoint.get("lineitems"):
+                # One line item named by the claim (AGS 3.1.1.3): score it there.
+                ags.put_grade(score)
+                return "score posted"
+            lineitem = ags.find_or_create_lineitem(
+                LineItem()
+                .set_tag("grade")
+                .set_label("pylti1p3 quiz")
+                .set_score_maximum(10)
+                .set_resource_id("pylti1p3-quiz")
+                .set_resource_link_id(link)
+            )
+            ags.put_grade(score, lineitem)
+            return f"results: {len(ags.get_grades(lineitem))}"
+        except (LtiException, LtiServiceException) as e:
+            return f"grades unavailable: {e}"
 
     return app
 

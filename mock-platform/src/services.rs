@@ -1,7 +1,10 @@
 //! LTI Advantage services on the platform side: the OAuth 2.0 token endpoint
 //! (client credentials with a JWT-bearer client assertion, Security Framework
 //! §4.1) and Names and Role Provisioning Services memberships (NRPS 2.0) with
-//! `limit` and `Link: rel="next"` paging.
+//! `limit` and `Link: rel="next"` paging, and the `role` filter (NRPS 2.0
+//! §2.4.3: a role URI or its short name; the filter is applied before paging
+//! and kept in every `next` link, so a filtered walk sees exactly the members
+//! holding that role).
 //!
 //! Why judge and record: CERT §6.3 certifies the *tool's* requests ("Verify JSON
 //! Header", "Verify Bearer Token", "Verify Bearer Scope"), so every rule the
@@ -328,7 +331,18 @@ fn members() -> Vec<Value> {
     out
 }
 
-/// `GET /lti/nrps/memberships?attempt=..[&cursor=..][&limit=..]`.
+/// Whether `member` holds `role`: the full role URI, or its short name (the part
+/// after `#`, e.g. `Learner`), compared exactly (role names are case-sensitive).
+fn has_role(member: &Value, role: &str) -> bool {
+    member["roles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .any(|r| r == role || r.rsplit_once('#').is_some_and(|(_, short)| short == role))
+}
+
+/// `GET /lti/nrps/memberships?attempt=..[&role=..][&cursor=..][&limit=..]`.
 pub(crate) async fn memberships(
     State(s): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -367,8 +381,13 @@ pub(crate) async fn memberships(
         None => Some(0),
         Some(c) => page_of(c),
     };
-    let all = members();
-    let pages = all.len().div_ceil(limit);
+    let role = param(&q, "role").map(String::from);
+    let all: Vec<Value> = members()
+        .into_iter()
+        .filter(|m| role.as_deref().is_none_or(|r| has_role(m, r)))
+        .collect();
+    // A filter that matches no one still answers one (empty) page.
+    let pages = all.len().div_ceil(limit).max(1);
     let mut seen = NrpsRequestSeen {
         page,
         cursor: cursor.clone(),
@@ -415,6 +434,10 @@ pub(crate) async fn memberships(
     let p = page.unwrap_or_default();
     let mut base = format!("{}{NRPS_PATH}?attempt=", s.endpoints.base_url);
     base.extend(url::form_urlencoded::byte_serialize(attempt.as_bytes()));
+    if let Some(r) = &role {
+        base.push_str("&role=");
+        base.extend(url::form_urlencoded::byte_serialize(r.as_bytes()));
+    }
     if param(&q, "limit").is_some() {
         base.push_str(&format!("&limit={limit}"));
     }

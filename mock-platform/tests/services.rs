@@ -191,3 +191,92 @@ async fn memberships_refuse_what_they_must(
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status().as_u16(), status);
 }
+
+const MEMBERSHIP: &str = "http://purl.imsglobal.org/vocab/lis/v2/membership#";
+
+/// Walks every page from `url`; returns the members and every `next` link seen.
+async fn walk(url: String, token: &str) -> (Vec<Value>, Vec<String>) {
+    let mut next = Some(url);
+    let (mut members, mut links) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        let Some(u) = next.take() else { break };
+        let r = client()
+            .get(&u)
+            .bearer_auth(token)
+            .header("accept", NRPS_MEDIA_TYPE)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.status().as_u16(), 200, "{u}");
+        next = r
+            .headers()
+            .get("link")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| l.split_once('<'))
+            .and_then(|(_, rest)| rest.split_once('>'))
+            .map(|(u, _)| u.to_string());
+        links.extend(next.clone());
+        let body: Value = r.json().await.unwrap_or_else(|e| panic!("{e}"));
+        members.extend(body["members"].as_array().cloned().unwrap_or_default());
+    }
+    assert!(next.is_none(), "paging did not end");
+    (members, links)
+}
+
+#[rstest]
+#[case::short_learner("Learner", "Learner", 4)]
+#[case::uri_learner(
+    "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
+    "Learner",
+    4
+)]
+#[case::short_instructor("Instructor", "Instructor", 1)]
+#[case::uri_instructor(
+    "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor",
+    "Instructor",
+    1
+)]
+#[case::no_one_holds_it("Mentor", "Mentor", 0)]
+#[case::case_sensitive("learner", "learner", 0)]
+#[tokio::test]
+async fn the_role_filter_returns_only_that_role_across_pages(
+    #[case] role: &str,
+    #[case] short: &str,
+    #[case] expected: usize,
+) {
+    let p = platform().await;
+    let token = get_token(&p, NRPS_SCOPE).await;
+    let mut url = p.nrps_url(HINT);
+    url.push_str("&limit=2&role=");
+    url.extend(url::form_urlencoded::byte_serialize(role.as_bytes()));
+    let (members, links) = walk(url, &token).await;
+    assert_eq!(members.len(), expected, "{members:?}");
+    let full = format!("{MEMBERSHIP}{short}");
+    for m in &members {
+        let roles = m["roles"].as_array().cloned().unwrap_or_default();
+        assert!(roles.iter().any(|r| r == &json!(full)), "{m}");
+    }
+    // Learner (4 at limit 2) needs a next link; it must keep the filter and limit.
+    assert_eq!(links.len(), expected.saturating_sub(1) / 2, "{links:?}");
+    for l in &links {
+        let q: Vec<(String, String)> = url::Url::parse(l)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .query_pairs()
+            .into_owned()
+            .collect();
+        assert!(q.contains(&("role".into(), role.into())), "{l}");
+        assert!(q.contains(&("limit".into(), "2".into())), "{l}");
+    }
+}
+
+#[tokio::test]
+async fn without_a_role_filter_every_member_is_listed_at_any_limit() {
+    let p = platform().await;
+    let token = get_token(&p, NRPS_SCOPE).await;
+    let mut url = p.nrps_url(HINT);
+    url.push_str("&limit=2");
+    let (members, links) = walk(url, &token).await;
+    assert_eq!(members.len(), NRPS_MEMBERS);
+    assert_eq!(links.len(), 2);
+    assert!(links.iter().all(|l| !l.contains("role=")), "{links:?}");
+}

@@ -388,6 +388,9 @@ async fn ags_launch(fx: &Fixture, cx: &CaseCx, setup: Setup) -> Result<AgsRun, V
             pre.message()
         )));
     }
+    crate::flow::trigger_services(fx, cx, &ua)
+        .await
+        .map_err(|e| Verdict::error(format!("precondition failed: {e}")))?;
     let deadline = tokio::time::Instant::now()
         + AGS_SETTLE.min(cx.remaining().saturating_sub(Duration::from_millis(500)));
     let mut last_count = usize::MAX;

@@ -1581,6 +1581,9 @@ async fn nrps_launch(fx: &Fixture, cx: &CaseCx) -> Result<NrpsRun, Verdict> {
             pre.message()
         )));
     }
+    crate::flow::trigger_services(fx, cx, &ua)
+        .await
+        .map_err(|e| Verdict::error(format!("precondition failed: {e}")))?;
     let deadline = tokio::time::Instant::now()
         + NRPS_SETTLE.min(
             cx.remaining()

@@ -164,8 +164,12 @@ impl LaunchRun {
 }
 
 /// A short, single-line excerpt of a body for messages: the visible text of an
-/// HTML page (its `<body>`, tags stripped), or the start of any other body.
+/// HTML page (its `<body>`, tags stripped), or the start of any other body. A
+/// binary body is named, not quoted: raw bytes would make the message unreadable.
 pub fn snippet(text: &str) -> String {
+    if looks_binary(text) {
+        return "a binary (non-text) body".into();
+    }
     let lower = text.to_ascii_lowercase();
     let body = lower
         .find("<body")
@@ -185,11 +189,32 @@ pub fn snippet(text: &str) -> String {
         }
     }
     let decoded = crate::html::decode_entities(&visible);
-    let flat: String = decoded.split_whitespace().collect::<Vec<_>>().join(" ");
+    let printable: String = decoded
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let flat: String = printable.split_whitespace().collect::<Vec<_>>().join(" ");
     match flat.char_indices().nth(200) {
         Some((i, _)) => format!("{}…", &flat[..i]),
         None => flat,
     }
+}
+
+/// Whether the start of `text` holds a NUL, or more than a tenth of control or
+/// replacement characters (what lossy decoding makes of bytes that are not UTF-8).
+fn looks_binary(text: &str) -> bool {
+    let mut total = 0usize;
+    let mut odd = 0usize;
+    for c in text.chars().take(1024) {
+        if c == '\0' {
+            return true;
+        }
+        total += 1;
+        if c == '\u{FFFD}' || (c.is_control() && !c.is_whitespace()) {
+            odd += 1;
+        }
+    }
+    odd * 10 > total
 }
 
 fn is_platform_auth(url: &Url, platform: &RunningPlatform) -> bool {
@@ -270,6 +295,30 @@ pub async fn browse_login(
         .await
         .map_err(|e| describe_ua_error(&e, fx))?;
     Ok(finish_run(fx, cx, journey))
+}
+
+/// After an accepted launch, GETs the profile's `services_trigger_url` (if any)
+/// in the launch's browser session, so a tool that makes its service calls on
+/// demand rather than on launch makes them now. Without the key, nothing is
+/// requested: the tool is expected to call on launch.
+pub async fn trigger_services(fx: &Fixture, cx: &CaseCx, ua: &UserAgent) -> Result<(), String> {
+    let Some(url) = &fx.profile.services_trigger_url else {
+        return Ok(());
+    };
+    cx.log(format!("services trigger: GET {url}"));
+    ua.browse(
+        Nav::get(url.0.clone(), &[]),
+        cx.remaining().saturating_sub(MARGIN),
+    )
+    .await
+    .map_err(|e| format!("the services trigger URL {url} could not be requested: {e}"))
+    .and_then(|journey| match journey.last() {
+        Some(h) if h.status >= 400 => Err(format!(
+            "the services trigger URL {url} answered HTTP {}",
+            h.status
+        )),
+        _ => Ok(()),
+    })
 }
 
 /// [`run_launch`] as a user's browser makes it: with `--browser`, in headless
@@ -412,6 +461,15 @@ fn finish_run(fx: &Fixture, cx: &CaseCx, journey: Journey) -> LaunchRun {
 
 fn describe_ua_error(e: &UaError, fx: &Fixture) -> String {
     match e {
+        // Reached, but it sent more than the harness reads: not "unreachable".
+        UaError::Http {
+            hops,
+            error: error @ accredit_core::http::HttpError::TooLarge { .. },
+            ..
+        } if hops.is_empty() => format!(
+            "the tool's login URL {} answered with an oversized response: {error}",
+            fx.profile.login_url
+        ),
         UaError::Http { hops, error, .. } if hops.is_empty() => format!(
             "could not reach the tool's login URL {}: {error}",
             fx.profile.login_url
@@ -641,6 +699,8 @@ mod tests {
     )]
     #[case::plain("  a\n  b ", "a b")]
     #[case::broken_tag("<body><p unclosed", "")]
+    #[case::binary("\u{1}\u{2}\u{FFFD}\u{FFFD}ab\u{3}", "a binary (non-text) body")]
+    #[case::stray_control("a line\u{7}of ordinary text", "a line of ordinary text")]
     fn snippets_show_visible_text(#[case] body: &str, #[case] expected: &str) {
         assert_eq!(snippet(body), expected);
     }

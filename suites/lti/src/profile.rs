@@ -69,6 +69,10 @@ pub struct LtiToolProfile {
     /// The `target_link_uri` of Deep Linking launches; default: `launch_url`.
     #[serde(default)]
     pub deep_link_url: Option<HttpUrl>,
+    /// A URL that makes the tool perform its NRPS/AGS calls, requested after the
+    /// launch with the launch's cookies; default: the tool calls on launch.
+    #[serde(default)]
+    pub services_trigger_url: Option<HttpUrl>,
 }
 
 impl LtiToolProfile {
@@ -127,6 +131,11 @@ platform_listen = "127.0.0.1:9001"
 # jwks_url = "https://tool.example/lti/jwks"
 # Where Deep Linking requests are launched (target_link_uri); default: launch_url.
 # deep_link_url = "https://tool.example/lti/launch"
+# A URL that makes your tool perform its service calls (NRPS memberships, AGS
+# line items and scores). The NRPS and AGS cases GET it after the launch, in the
+# same browser session (with the tool's cookies). Omit it if your tool makes
+# its service calls during the launch itself.
+# services_trigger_url = "https://tool.example/lti/sync"
 "#;
 
 /// The `[lti-tool]` profile text for a tool registered with the given values

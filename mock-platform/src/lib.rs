@@ -46,8 +46,6 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 use accredit_core::evidence::{Recorder, record_layer};
 use accredit_core::jose::{JoseError, JwkSet, SigningKey};
@@ -155,8 +153,7 @@ pub struct RunningPlatform {
     addr: SocketAddr,
     endpoints: PlatformEndpoints,
     shared: Arc<Shared>,
-    cancel: CancellationToken,
-    task: Mutex<Option<JoinHandle<Result<(), std::io::Error>>>>,
+    server: accredit_core::server::ServerHandle,
 }
 
 impl std::fmt::Debug for RunningPlatform {
@@ -297,21 +294,7 @@ impl RunningPlatform {
 
     /// Stops the server and waits (at most 3 s) for it to finish.
     pub async fn shutdown(&self) {
-        self.cancel.cancel();
-        let task = plan::lock(&self.task).take();
-        if let Some(mut t) = task
-            && tokio::time::timeout(Duration::from_secs(3), &mut t)
-                .await
-                .is_err()
-        {
-            t.abort();
-        }
-    }
-}
-
-impl Drop for RunningPlatform {
-    fn drop(&mut self) {
-        self.cancel.cancel();
+        self.server.shutdown().await;
     }
 }
 
@@ -395,20 +378,13 @@ pub async fn start(
         config,
         plans: Mutex::new(plan::Plans::default()),
     });
-    let cancel = CancellationToken::new();
     let app = router(Arc::clone(&shared), recorder);
-    let stop = cancel.clone();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop.cancelled_owned())
-            .await
-    });
+    let server = accredit_core::server::ServerHandle::spawn(listener, app);
     Ok(RunningPlatform {
         addr,
         endpoints,
         shared,
-        cancel,
-        task: Mutex::new(Some(task)),
+        server,
     })
 }
 

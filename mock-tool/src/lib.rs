@@ -51,8 +51,6 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::{get, post};
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 use accredit_core::evidence::{Recorder, record_layer};
 use accredit_core::jose::{JoseError, JwkSet, SigningKey};
@@ -149,8 +147,7 @@ impl Shared {
 pub struct RunningTool {
     addr: SocketAddr,
     urls: ToolUrls,
-    cancel: CancellationToken,
-    task: Mutex<Option<JoinHandle<Result<(), std::io::Error>>>>,
+    server: accredit_core::server::ServerHandle,
     shared: Arc<Shared>,
 }
 
@@ -204,21 +201,7 @@ impl RunningTool {
 
     /// Stops the server and waits (at most 3 s) for it to finish.
     pub async fn shutdown(&self) {
-        self.cancel.cancel();
-        let task = lock(&self.task).take();
-        if let Some(mut t) = task
-            && tokio::time::timeout(Duration::from_secs(3), &mut t)
-                .await
-                .is_err()
-        {
-            t.abort();
-        }
-    }
-}
-
-impl Drop for RunningTool {
-    fn drop(&mut self) {
-        self.cancel.cancel();
+        self.server.shutdown().await;
     }
 }
 
@@ -289,19 +272,12 @@ pub async fn start(
         platform_keys: Mutex::new(None),
         http,
     });
-    let cancel = CancellationToken::new();
     let app = router(Arc::clone(&shared), recorder);
-    let stop = cancel.clone();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop.cancelled_owned())
-            .await
-    });
+    let server = accredit_core::server::ServerHandle::spawn(listener, app);
     Ok(RunningTool {
         addr,
         urls,
-        cancel,
-        task: Mutex::new(Some(task)),
+        server,
         shared,
     })
 }

@@ -19,6 +19,7 @@ pub mod http;
 pub mod jose;
 pub mod profile;
 pub mod runner;
+pub mod server;
 pub mod suite;
 
 pub use accredit_reports as reports;

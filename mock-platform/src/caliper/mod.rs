@@ -38,8 +38,6 @@ use axum::response::Response;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use http_body_util::BodyExt;
 use serde::Deserialize;
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 use accredit_core::evidence::{
     MOCK_REQUEST_LIMIT, Recorder, capture_body, capture_headers, record_layer,
@@ -324,8 +322,7 @@ pub struct RunningEndpoint {
     addr: SocketAddr,
     url: String,
     shared: Arc<Shared>,
-    cancel: CancellationToken,
-    task: Mutex<Option<JoinHandle<Result<(), std::io::Error>>>>,
+    server: accredit_core::server::ServerHandle,
 }
 
 impl std::fmt::Debug for RunningEndpoint {
@@ -382,21 +379,7 @@ impl RunningEndpoint {
 
     /// Stops the server and waits (at most 3 s) for it to finish.
     pub async fn shutdown(&self) {
-        self.cancel.cancel();
-        let task = lock(&self.task).take();
-        if let Some(mut t) = task
-            && tokio::time::timeout(Duration::from_secs(3), &mut t)
-                .await
-                .is_err()
-        {
-            t.abort();
-        }
-    }
-}
-
-impl Drop for RunningEndpoint {
-    fn drop(&mut self) {
-        self.cancel.cancel();
+        self.server.shutdown().await;
     }
 }
 
@@ -723,19 +706,12 @@ pub async fn start(
         recorder: recorder.clone(),
     });
     let app = router(Arc::clone(&shared), recorder);
-    let cancel = CancellationToken::new();
-    let stop = cancel.clone();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop.cancelled_owned())
-            .await
-    });
+    let server = accredit_core::server::ServerHandle::spawn(listener, app);
     Ok(RunningEndpoint {
         addr,
         url,
         shared,
-        cancel,
-        task: Mutex::new(Some(task)),
+        server,
     })
 }
 

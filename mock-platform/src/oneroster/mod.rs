@@ -45,8 +45,6 @@ use base64::Engine as _;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 use accredit_core::evidence::{Recorder, record_layer};
 use accredit_core::profile::Secret;
@@ -451,8 +449,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub struct RunningSis {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    cancel: CancellationToken,
-    task: Mutex<Option<JoinHandle<Result<(), std::io::Error>>>>,
+    server: accredit_core::server::ServerHandle,
 }
 
 impl std::fmt::Debug for RunningSis {
@@ -515,21 +512,7 @@ impl RunningSis {
 
     /// Stops the server and waits (at most 3 s) for it to finish.
     pub async fn shutdown(&self) {
-        self.cancel.cancel();
-        let task = lock(&self.task).take();
-        if let Some(mut t) = task
-            && tokio::time::timeout(Duration::from_secs(3), &mut t)
-                .await
-                .is_err()
-        {
-            t.abort();
-        }
-    }
-}
-
-impl Drop for RunningSis {
-    fn drop(&mut self) {
-        self.cancel.cancel();
+        self.server.shutdown().await;
     }
 }
 
@@ -573,18 +556,11 @@ pub async fn start(config: SisConfig, recorder: Option<Recorder>) -> Result<Runn
         Some(rec) => app.layer(axum::middleware::from_fn_with_state(rec, record_layer)),
         None => app,
     };
-    let cancel = CancellationToken::new();
-    let stop = cancel.clone();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop.cancelled_owned())
-            .await
-    });
+    let server = accredit_core::server::ServerHandle::spawn(listener, app);
     Ok(RunningSis {
         addr,
         shared,
-        cancel,
-        task: Mutex::new(Some(task)),
+        server,
     })
 }
 

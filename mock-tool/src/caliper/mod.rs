@@ -16,7 +16,7 @@
 mod events;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -25,8 +25,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 use accredit_core::evidence::{Recorder, record_layer};
 use accredit_core::profile::Secret;
@@ -200,8 +198,7 @@ pub struct RunningSensor {
     addr: SocketAddr,
     trigger_url: String,
     shared: Arc<Shared>,
-    cancel: CancellationToken,
-    task: Mutex<Option<JoinHandle<Result<(), std::io::Error>>>>,
+    server: accredit_core::server::ServerHandle,
 }
 
 impl std::fmt::Debug for RunningSensor {
@@ -210,13 +207,6 @@ impl std::fmt::Debug for RunningSensor {
             .field("addr", &self.addr)
             .field("faults", &self.shared.config.faults)
             .finish_non_exhaustive()
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
     }
 }
 
@@ -250,21 +240,7 @@ impl RunningSensor {
 
     /// Stops the trigger server and waits (at most 3 s) for it to finish.
     pub async fn shutdown(&self) {
-        self.cancel.cancel();
-        let task = lock(&self.task).take();
-        if let Some(mut t) = task
-            && tokio::time::timeout(Duration::from_secs(3), &mut t)
-                .await
-                .is_err()
-        {
-            t.abort();
-        }
-    }
-}
-
-impl Drop for RunningSensor {
-    fn drop(&mut self) {
-        self.cancel.cancel();
+        self.server.shutdown().await;
     }
 }
 
@@ -327,19 +303,12 @@ pub async fn start(
         Some(rec) => app.layer(axum::middleware::from_fn_with_state(rec, record_layer)),
         None => app,
     };
-    let cancel = CancellationToken::new();
-    let stop = cancel.clone();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop.cancelled_owned())
-            .await
-    });
+    let server = accredit_core::server::ServerHandle::spawn(listener, app);
     Ok(RunningSensor {
         addr,
         trigger_url,
         shared,
-        cancel,
-        task: Mutex::new(Some(task)),
+        server,
     })
 }
 

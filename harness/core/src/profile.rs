@@ -17,7 +17,7 @@
 //! editing that file.
 
 use std::marker::PhantomData;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
@@ -423,11 +423,6 @@ impl<'de> Deserialize<'de> for HttpUrl {
         }
         Ok(HttpUrl(u))
     }
-}
-
-/// Where a profile came from, for reports.
-pub fn describe_path(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 #[cfg(test)]

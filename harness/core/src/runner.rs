@@ -287,6 +287,70 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
     }
 }
 
+/// The parts of [`crate::SuiteStart`] a one-shot run varies; the rest (router,
+/// redactor, timeout) [`run_suite`] builds itself.
+#[derive(Default)]
+pub struct OneShot<'a> {
+    /// The candidate profile (live suites). Its secrets are redacted.
+    pub profile: Option<&'a crate::profile::ProfileDoc>,
+    /// Documents to validate (artifact suites).
+    pub inputs: &'a [std::path::PathBuf],
+    /// Directory of official schemas and contexts.
+    pub schema_dir: Option<&'a std::path::Path>,
+    /// `--browser` settings, when the run drives a real browser.
+    pub browser: Option<crate::suite::BrowserSettings>,
+}
+
+/// Starts `suite`, runs its whole catalog under `opts`, and shuts it down.
+///
+/// Why it exists: tests, benchmarks and embedders all need "run this suite once
+/// against this profile" and had each grown their own copy of these steps; the
+/// CLI's pipeline adds progress, cancellation and the bundle around the same
+/// calls. The record is returned even when cases failed; only a suite that
+/// cannot start is an error.
+pub async fn run_suite(
+    suite: &dyn crate::Suite,
+    start: OneShot<'_>,
+    opts: &RunnerOptions,
+) -> Result<RunRecord, crate::SuiteError> {
+    let redactor = Redactor::new(
+        start
+            .profile
+            .map(crate::profile::ProfileDoc::secret_values)
+            .unwrap_or_default(),
+    );
+    let router = EvidenceRouter::new(redactor.clone());
+    let started = suite
+        .start(crate::SuiteStart {
+            profile: start.profile,
+            inputs: start.inputs,
+            schema_dir: start.schema_dir,
+            router: router.clone(),
+            redactor: redactor.clone(),
+            case_timeout: opts.case_timeout,
+            browser: start.browser,
+        })
+        .await?;
+    let prepared = vec![PreparedSuite {
+        id: suite.id().to_string(),
+        cases: suite.catalog(),
+        run: Arc::from(started),
+    }];
+    let record = run(
+        &prepared,
+        opts,
+        &router,
+        &redactor,
+        &NoProgress,
+        &CancellationToken::new(),
+    )
+    .await;
+    for p in &prepared {
+        p.run.shutdown().await;
+    }
+    Ok(record)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

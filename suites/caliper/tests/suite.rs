@@ -4,13 +4,9 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
 
-use accredit_core::evidence::EvidenceRouter;
-use accredit_core::reports::Redactor;
-use accredit_core::runner::{self, NoProgress, PreparedSuite, RunnerOptions};
-use accredit_core::{Outcome, Suite, SuiteError, SuiteStart};
+use accredit_core::runner::{self, OneShot, RunnerOptions};
+use accredit_core::{Outcome, Suite, SuiteError};
 use accredit_suite_caliper::{
     CaliperSuite, Fixture, MAX_INPUT_BYTES, NO_SCHEMA_DIR, sample_envelope, validate_bytes,
 };
@@ -184,37 +180,17 @@ fn unusable_inputs_are_usage_errors(#[case] inputs: Vec<PathBuf>) {
 
 #[tokio::test]
 async fn the_runner_reports_one_result_per_rule() {
-    let redactor = Redactor::default();
-    let router = EvidenceRouter::new(redactor.clone());
     let inputs = [own("event-action-not-allowed.json")];
     let schemas = Path::new(SCHEMAS);
-    let start = SuiteStart {
-        profile: None,
+    let start = OneShot {
         inputs: &inputs,
         schema_dir: Some(schemas),
-        router: router.clone(),
-        redactor: redactor.clone(),
-        case_timeout: Duration::from_secs(10),
-        browser: None,
+        ..OneShot::default()
     };
-    let run = match CaliperSuite.start(start).await {
+    let record = match runner::run_suite(&CaliperSuite, start, &RunnerOptions::default()).await {
         Ok(r) => r,
         Err(e) => panic!("start: {e}"),
     };
-    let prepared = [PreparedSuite {
-        id: CaliperSuite.id().into(),
-        cases: CaliperSuite.catalog(),
-        run: Arc::from(run),
-    }];
-    let record = runner::run(
-        &prepared,
-        &RunnerOptions::default(),
-        &router,
-        &redactor,
-        &NoProgress,
-        &tokio_util::sync::CancellationToken::new(),
-    )
-    .await;
     assert_eq!(record.results.len(), CaliperSuite.catalog().len());
     let outcome = |id: &str| {
         record

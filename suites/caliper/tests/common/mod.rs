@@ -5,21 +5,16 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
-use accredit_core::evidence::EvidenceRouter;
 use accredit_core::profile::{ProfileDoc, Secret};
-use accredit_core::reports::Redactor;
-use accredit_core::runner::{self, NoProgress, PreparedSuite, RunRecord, RunnerOptions};
-use accredit_core::suite::SuiteStart;
+use accredit_core::runner::{self, OneShot, RunRecord, RunnerOptions};
 use accredit_core::{Outcome, Suite};
 use accredit_mock_platform::caliper::{self as mock_endpoint, RunningEndpoint};
 use accredit_mock_tool::caliper::{self as mock_sensor, RunningSensor};
 use accredit_suite_caliper::{
     endpoint_demo_profile, generate_token, sensor_demo_profile, write_token_file,
 };
-use tokio_util::sync::CancellationToken;
 
 /// The official schemas (contexts) beside the checkout.
 pub const SCHEMAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/schemas");
@@ -105,43 +100,22 @@ pub async fn run_suite(
 ) -> RunRecord {
     let doc = ProfileDoc::parse("test-profile.toml", profile, &[suite.id()])
         .unwrap_or_else(|e| panic!("profile: {e}\n{profile}"));
-    let redactor = Redactor::new(doc.secret_values());
-    let router = EvidenceRouter::new(redactor.clone());
-    let run = suite
-        .start(SuiteStart {
-            profile: Some(&doc),
-            inputs: &[],
-            schema_dir,
-            router: router.clone(),
-            redactor: redactor.clone(),
-            case_timeout,
-            browser: None,
-        })
-        .await
-        .unwrap_or_else(|e| panic!("suite start: {e}"));
-    let prepared = vec![PreparedSuite {
-        id: suite.id().to_string(),
-        cases: suite.catalog(),
-        run: Arc::from(run),
-    }];
     let opts = RunnerOptions {
         jobs: 4,
         case_timeout,
         candidate_headers: doc.http_headers().to_vec(),
     };
-    let record = runner::run(
-        &prepared,
+    runner::run_suite(
+        suite,
+        OneShot {
+            profile: Some(&doc),
+            schema_dir,
+            ..OneShot::default()
+        },
         &opts,
-        &router,
-        &redactor,
-        &NoProgress,
-        &CancellationToken::new(),
     )
-    .await;
-    for p in &prepared {
-        p.run.shutdown().await;
-    }
-    record
+    .await
+    .unwrap_or_else(|e| panic!("suite start: {e}"))
 }
 
 /// `(case id, outcome)` of every case that did not pass.

@@ -39,9 +39,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset};
 use serde_json::{Value, json};
 
-use crate::Shared;
 use crate::plan;
 use crate::services::{bearer, param, params};
+use crate::{CONTEXTS, PlatformFault, Shared};
 
 /// Path prefix of the AGS endpoints; the context follows.
 pub const AGS_PATH: &str = "/lti/ags";
@@ -336,9 +336,16 @@ impl Incoming {
         allowed: &[&str],
     ) -> Incoming {
         let token = bearer(headers);
-        let granted = plan::lock(&s.services).granted(&token);
+        let granted = plan::lock(&s.services).granted(&token).or_else(|| {
+            // The fault: a token this platform never issued is taken as one
+            // that holds every scope; issued tokens keep their own scopes.
+            s.config
+                .has(PlatformFault::AcceptsBadBearer)
+                .then(crate::fault::every_service_scope)
+        });
         let scopes = granted.clone().unwrap_or_default();
-        let scope_ok = scopes.iter().any(|x| allowed.contains(&x.as_str()));
+        let scope_ok = scopes.iter().any(|x| allowed.contains(&x.as_str()))
+            || s.config.has(PlatformFault::ScopesNotEnforced);
         let query_kept = query.as_deref() == Some(LINEITEM_QUERY);
         Incoming {
             seen: AgsRequestSeen {
@@ -426,6 +433,16 @@ fn json_body(media_type: &'static str, status: StatusCode, body: &Value) -> Resp
         .into_response()
 }
 
+/// The context whose store a request uses: its own, except that the
+/// `AgsContextsMixed` fault puts both built-in contexts in one store.
+fn store_ctx(s: &Shared, ctx: String) -> String {
+    if s.config.has(PlatformFault::AgsContextsMixed) && CONTEXTS.contains(&ctx.as_str()) {
+        CONTEXTS[0].to_string()
+    } else {
+        ctx
+    }
+}
+
 fn parse_item(n: &str) -> Option<usize> {
     n.parse().ok()
 }
@@ -437,6 +454,7 @@ pub(crate) async fn container_get(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
+    let ctx = store_ctx(&s, ctx);
     let mut inc = Incoming::new(
         &s,
         AgsEndpoint::Container,
@@ -451,8 +469,11 @@ pub(crate) async fn container_get(
     }
     let q = params(query.unwrap_or_default().as_bytes());
     let items = plan::lock(&s.ags).line_items(&ctx);
+    let ignore_filters = s.config.has(PlatformFault::AgsFiltersIgnored);
     let matches = |item: &Value, key: &str, param_name: &str| {
-        param(&q, param_name).is_none_or(|want| item.get(key).and_then(Value::as_str) == Some(want))
+        ignore_filters
+            || param(&q, param_name)
+                .is_none_or(|want| item.get(key).and_then(Value::as_str) == Some(want))
     };
     let filtered: Vec<Value> = items
         .into_iter()
@@ -469,7 +490,7 @@ pub(crate) async fn container_get(
     let page = param(&q, "page")
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(0);
-    let body = Value::Array(
+    let mut body = Value::Array(
         filtered
             .iter()
             .skip(page * limit)
@@ -477,6 +498,9 @@ pub(crate) async fn container_get(
             .cloned()
             .collect(),
     );
+    if s.config.has(PlatformFault::AgsContainerNotArray) {
+        body = json!({ "lineItems": body });
+    }
     let mut resp = json_body(LINEITEMS_MEDIA_TYPE, StatusCode::OK, &body);
     if (page + 1) * limit < filtered.len() {
         // The next URL repeats the filters (AGS 3.2.4: the tool uses it as is).
@@ -505,6 +529,7 @@ pub(crate) async fn container_post(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
+    let ctx = store_ctx(&s, ctx);
     let mut inc = Incoming::new(
         &s,
         AgsEndpoint::Container,
@@ -518,10 +543,21 @@ pub(crate) async fn container_post(
     if let Some(r) = inc.refuse_unauthorized(&s, &ctx) {
         return r;
     }
-    if let Some(r) = refuse_body(&mut inc, &s, &ctx, LINEITEM_MEDIA_TYPE, line_item_problems) {
+    let rules: fn(&Value) -> Vec<String> = if s.config.has(PlatformFault::AgsNoLineItemValidation) {
+        |_| Vec::new()
+    } else {
+        line_item_problems
+    };
+    if let Some(r) = refuse_body(&mut inc, &s, &ctx, LINEITEM_MEDIA_TYPE, rules) {
         return r;
     }
     let mut item = inc.seen.body.clone().unwrap_or(Value::Null);
+    if s.config.has(PlatformFault::AgsDropsResourceIdTag)
+        && let Some(obj) = item.as_object_mut()
+    {
+        obj.remove("resourceId");
+        obj.remove("tag");
+    }
     let created = {
         let mut ags = plan::lock(&s.ags);
         let c = ags.contexts.entry(ctx.clone()).or_default();
@@ -599,6 +635,7 @@ pub(crate) async fn item(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
+    let ctx = store_ctx(&s, ctx);
     let num = parse_item(&n);
     let (endpoint, allowed): (AgsEndpoint, &[&str]) = match method {
         Method::GET => (
@@ -684,6 +721,7 @@ pub(crate) async fn scores(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
+    let ctx = store_ctx(&s, ctx);
     let num = parse_item(&n);
     let mut inc = Incoming::new(
         &s,
@@ -707,6 +745,20 @@ pub(crate) async fn scores(
         return r;
     }
     let score = inc.seen.body.clone().unwrap_or(Value::Null);
+    if s.config.has(PlatformFault::AgsRejectsScoreAboveMaximum)
+        && let (Some(g), Some(m)) = (
+            score.get("scoreGiven").and_then(Value::as_f64),
+            score.get("scoreMaximum").and_then(Value::as_f64),
+        )
+        && g > m
+    {
+        let r = error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "scoreGiven is above scoreMaximum",
+        );
+        return inc.finish(&s, &ctx, r);
+    }
     let (_, ts) = score_problems(&score);
     let user = score["userId"].as_str().unwrap_or_default().to_string();
     if let (Some(ts), Some(n)) = (ts, num) {
@@ -714,7 +766,8 @@ pub(crate) async fn scores(
         let c = ags.contexts.entry(ctx.clone()).or_default();
         let key = (n, user);
         // AGS 3.4.9: never update from a score no newer than the last one.
-        let newer = c.scores.get(&key).is_none_or(|(last, _)| ts > *last);
+        let newer = s.config.has(PlatformFault::AgsIgnoresScoreTimestamp)
+            || c.scores.get(&key).is_none_or(|(last, _)| ts > *last);
         if newer {
             c.scores.insert(key, (ts, score));
             inc.seen.applied = true;
@@ -734,6 +787,7 @@ pub(crate) async fn results(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
+    let ctx = store_ctx(&s, ctx);
     let num = parse_item(&n);
     let q = params(query.clone().unwrap_or_default().as_bytes());
     let mut inc = Incoming::new(
@@ -754,6 +808,11 @@ pub(crate) async fn results(
         return not_found(inc, &s, &ctx, &n);
     };
     let item_max = item["scoreMaximum"].as_f64().unwrap_or(1.0);
+    let result_max = if s.config.has(PlatformFault::AgsResultMaximumZero) {
+        0.0
+    } else {
+        item_max
+    };
     let item_id = item["id"].as_str().unwrap_or_default().to_string();
     let user_filter = param(&q, "user_id").map(String::from);
     let limit = param(&q, "limit")
@@ -790,7 +849,7 @@ pub(crate) async fn results(
                     "scoreOf": item_id,
                     "userId": u,
                     "resultScore": score,
-                    "resultMaximum": item_max,
+                    "resultMaximum": result_max,
                     "comment": sc.get("comment").cloned().unwrap_or(Value::Null),
                 })
             })

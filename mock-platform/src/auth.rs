@@ -31,6 +31,21 @@ pub(crate) async fn index(State(s): State<Arc<Shared>>) -> Response {
                     html_escape(&c.client_id)
                 ));
             }
+            for kind in crate::LaunchKind::ALL {
+                let href = format!(
+                    "{}?client_id={}&launch={}",
+                    crate::START_PATH,
+                    url::form_urlencoded::byte_serialize(c.client_id.as_bytes())
+                        .collect::<String>(),
+                    kind.as_str()
+                );
+                links.push_str(&format!(
+                    "<li><a href=\"{}\">Built-in launch of {}: {}</a></li>\n",
+                    html_escape(&href),
+                    html_escape(&c.client_id),
+                    kind.as_str()
+                ));
+            }
         }
     }
     let body = format!(
@@ -45,11 +60,18 @@ pub(crate) async fn index(State(s): State<Arc<Shared>>) -> Response {
 }
 
 pub(crate) async fn jwks(State(s): State<Arc<Shared>>) -> Response {
-    (
-        [(header::CACHE_CONTROL, "max-age=300")],
-        Json(plan::lock(&s.jwks).clone()),
-    )
-        .into_response()
+    let mut set = plan::lock(&s.jwks).clone();
+    if s.config.has(crate::PlatformFault::JwksLeaksPrivateKey) {
+        let leaked = crate::course::private_members(&s.key);
+        for jwk in set
+            .keys
+            .iter_mut()
+            .filter(|k| k.kid.as_deref() == Some(s.key.kid()))
+        {
+            jwk.extra.extend(leaked.iter().cloned());
+        }
+    }
+    ([(header::CACHE_CONTROL, "max-age=300")], Json(set)).into_response()
 }
 
 fn html(status: StatusCode, body: String) -> Response {
@@ -79,7 +101,7 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// Two URLs are the same redirect URI: exact string, or equal once parsed (only
 /// normalisation such as an empty path written `/` differs).
-fn same_uri(a: &str, b: &str) -> bool {
+pub(crate) fn same_uri(a: &str, b: &str) -> bool {
     a == b || matches!((url::Url::parse(a), url::Url::parse(b)), (Ok(x), Ok(y)) if x == y)
 }
 
@@ -209,6 +231,11 @@ pub(crate) async fn authorize(
     } else {
         parse_params(query.unwrap_or_default().as_bytes())
     };
+    if let Some(mh) = param(&params, "lti_message_hint")
+        && plan::lock(&s.reference).is_builtin(mh)
+    {
+        return crate::reference::authorize(&s, method.as_str(), &headers, &params, mh);
+    }
     let hint = param(&params, "login_hint").unwrap_or_default().to_string();
     let planned = plan::lock(&s.plans).get(&hint);
     let plan = match planned {
@@ -271,10 +298,14 @@ pub(crate) struct StartQuery {
     client_id: String,
     #[serde(default)]
     role: Option<String>,
+    #[serde(default)]
+    launch: Option<String>,
 }
 
 /// `GET /lti/start?client_id=..&role=instructor|learner`: plans a valid launch
-/// and redirects the browser to the tool's login initiation URL.
+/// and redirects the browser to the tool's login initiation URL. With
+/// `launch=<kind>` it starts a built-in launch of the reference platform instead
+/// ([`crate::reference::start`]).
 pub(crate) async fn start_launch(
     State(s): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -287,6 +318,12 @@ pub(crate) async fn start_launch(
             &[format!("client `{}` is not registered", q.client_id)],
         );
     };
+    if let Some(kind) = q.launch.as_deref() {
+        if !crate::reference::may_start(&s, &headers) {
+            return crate::reference::login_required(&headers);
+        }
+        return crate::reference::start(&s, &headers, client, kind);
+    }
     let Some(login_url) = client.login_url.as_deref() else {
         return error_response(
             &headers,
@@ -324,7 +361,7 @@ pub(crate) async fn start_launch(
     (StatusCode::FOUND, [(header::LOCATION, url.to_string())]).into_response()
 }
 
-fn target_of(client: &ClientRegistration) -> String {
+pub(crate) fn target_of(client: &ClientRegistration) -> String {
     client
         .target_link_uri
         .clone()

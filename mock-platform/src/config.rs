@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::PlatformError;
+use crate::fault::PlatformFault;
 
 /// The mock platform's configuration (TOML for `accredit serve platform`).
 ///
@@ -20,7 +21,10 @@ use crate::PlatformError;
 /// deployment_ids = ["deployment-1"]
 /// login_url = "http://127.0.0.1:9002/lti/login"          # for the launch links on `/`
 /// target_link_uri = "http://127.0.0.1:9002/lti/launch"
+/// jwks_url = "http://127.0.0.1:9002/lti/jwks"            # client assertions, Deep Linking
 /// ```
+///
+/// `faults = ["no-kid", "token-aud-unchecked"]` injects [`PlatformFault`]s.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlatformConfig {
@@ -38,6 +42,10 @@ pub struct PlatformConfig {
     /// PEM file of the RSA signing key; a fresh key is generated when absent.
     #[serde(default)]
     pub key_file: Option<PathBuf>,
+    /// Deliberate defects of the reference-platform mode (`faults = ["no-kid"]`);
+    /// empty = a conformant platform. See [`PlatformFault`].
+    #[serde(default)]
+    pub faults: Vec<PlatformFault>,
 }
 
 /// A tool registered with the platform.
@@ -76,7 +84,22 @@ impl PlatformConfig {
             clients: vec![client],
             default_launch: false,
             key_file: None,
+            faults: Vec::new(),
         }
+    }
+
+    /// The same config with `faults` injected (replacing any set before).
+    pub fn with_faults(
+        mut self,
+        faults: impl IntoIterator<Item = PlatformFault>,
+    ) -> PlatformConfig {
+        self.faults = faults.into_iter().collect();
+        self
+    }
+
+    /// Whether `fault` is injected.
+    pub fn has(&self, fault: PlatformFault) -> bool {
+        self.faults.contains(&fault)
     }
 
     /// The registration of `client_id`.

@@ -263,16 +263,25 @@ pub(crate) async fn judge(
     r
 }
 
-/// `POST /lti/dl/return?attempt=<login_hint>`: form field `JWT`.
+/// `POST /lti/dl/return?attempt=<login_hint>`: form field `JWT`. With
+/// `?launch=<lti_message_hint>` (the return URL of a built-in launch) the response
+/// is enforced by [`crate::reference::dl_return`] instead.
 pub(crate) async fn dl_return(
     State(s): State<Arc<Shared>>,
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    let attempt = attempt_of(query.as_deref());
     let jwt = url::form_urlencoded::parse(&body)
         .find(|(k, _)| k == "JWT")
         .map(|(_, v)| v.into_owned());
+    let launch = url::form_urlencoded::parse(query.as_deref().unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "launch")
+        .map(|(_, v)| v.into_owned());
+    if let Some(launch) = launch {
+        // A built-in launch of the reference platform: enforce, don't only judge.
+        return crate::reference::dl_return(&s, &launch, jwt).await;
+    }
+    let attempt = attempt_of(query.as_deref());
     let planned = plan::lock(&s.plans).get(&attempt);
     let judged = judge(&s, jwt, planned.as_ref()).await;
     let status = if judged.valid() {

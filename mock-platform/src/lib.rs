@@ -30,14 +30,36 @@
 //! ([`RunningPlatform::token_requests`], [`RunningPlatform::nrps_requests`]).
 //! AGS 2.0 line items, scores and results per launch context, each endpoint
 //! behind its scope, every request judged and kept ([`RunningPlatform::ags_requests`]).
+//!
+//! Reference-platform mode (for the `lti-platform` suite, which certifies an LMS
+//! by playing the tool): the platform also behaves as a conformant LTI 1.3
+//! platform of its own, with built-in course data (module `course`: two contexts,
+//! their members, a resource link each). `GET /lti/start?client_id=..&launch=<kind>`
+//! ([`RunningPlatform::launch_start_url`], kinds in [`LaunchKind`]) starts a
+//! third-party-initiated login at the client's `login_url`; the tool's
+//! authentication request, recognised by its `lti_message_hint`, is validated
+//! strictly and refused with a local `400` page carrying the OAuth error code
+//! (never a redirect); otherwise the id_token for that kind is form-posted. Its
+//! Deep Linking return *enforces* the rules (400 for a bad or replayed response),
+//! NRPS memberships of the built-in contexts live at
+//! `/lti/courses/{ctx}/memberships` (`limit`, `role`, `rlid`, `rel="differences"`),
+//! AGS at `/lti/ags/{ctx}/lineitems`. [`start_reference_platform`] starts one;
+//! [`PlatformFault`]s (`faults` in [`PlatformConfig`]) inject one defect each. The
+//! launch plans of the harness-driven mode are untouched by all of this.
+//! [`RunningPlatform::require_login`] puts a login in front of the built-in
+//! launches (a form at [`LOGIN_PAGE_PATH`], a session cookie, course pages with
+//! the launch links), like a real LMS, for the suite's scripted-browser mode.
 
 mod ags;
 mod auth;
 pub mod caliper;
 mod config;
+mod course;
 mod deep_link;
+mod fault;
 pub mod oneroster;
 mod plan;
+mod reference;
 mod services;
 
 use std::net::{SocketAddr, TcpListener as StdListener};
@@ -57,8 +79,13 @@ pub use ags::{
     SCORE_MEDIA_TYPE, parse_score_timestamp,
 };
 pub use config::{ClientRegistration, PlatformConfig, load_config};
+pub use course::{CONTEXTS, COURSE_NRPS_PATH, DL_DATA, LaunchKind};
 pub use deep_link::{DL, DL_CHECKS, DL_RETURN_PATH, DeepLinkReturn, RuleCheck};
+pub use fault::PlatformFault;
 pub use plan::{AuthRequestSeen, Issued, LaunchPlan, NonceRule, Signer};
+pub use reference::{
+    COURSE_PAGE_PATH, DEFAULT_DEPLOYMENT_ID, DL_REPLAY_CHECK, LOGIN_PAGE_PATH, SESSION_COOKIE,
+};
 pub use services::{
     NRPS_DEFAULT_PAGE, NRPS_MEDIA_TYPE, NRPS_MEMBERS, NRPS_PATH, NRPS_SCOPE, NrpsRequestSeen,
     TOKEN_CHECKS, TOKEN_PATH, TokenRequestSeen,
@@ -146,6 +173,10 @@ pub(crate) struct Shared {
     pub(crate) ags: Mutex<ags::Ags>,
     /// Fetches tools' JWKS (Deep Linking responses); bounded timeouts.
     pub(crate) http: reqwest::Client,
+    /// Built-in launches and Deep Linking state (reference-platform mode).
+    pub(crate) reference: Mutex<reference::Reference>,
+    /// The optional login in front of built-in launches ([`RunningPlatform::require_login`]).
+    pub(crate) login: Mutex<reference::LoginGate>,
 }
 
 /// A running mock platform. Dropping it stops the server.
@@ -280,6 +311,99 @@ impl RunningPlatform {
         plan::lock(&self.shared.plans).seen(login_hint)
     }
 
+    /// The injected faults (empty = a conformant platform).
+    pub fn faults(&self) -> &[PlatformFault] {
+        &self.shared.config.faults
+    }
+
+    /// The URL that starts a built-in launch of `kind` for `client_id`
+    /// (`{base}/lti/start?client_id=..&launch=<kind>`): the platform answers 302 to
+    /// the client's login URL (OIDC third-party-initiated login).
+    pub fn launch_start_url(&self, client_id: &str, kind: LaunchKind) -> String {
+        let mut u = format!("{}{START_PATH}?client_id=", self.endpoints.base_url);
+        u.extend(url::form_urlencoded::byte_serialize(client_id.as_bytes()));
+        u.push_str("&launch=");
+        u.push_str(kind.as_str());
+        u
+    }
+
+    /// Puts a login in front of the built-in launches: their start URLs then
+    /// answer 401 `login_required` without the session cookie that `POST /login`
+    /// with these credentials sets (see [`LOGIN_PAGE_PATH`], [`Self::course_page_url`]).
+    pub fn require_login(&self, username: &str, password: &str) {
+        plan::lock(&self.shared.login).require(username, password);
+    }
+
+    /// The login page (`{base}/login`).
+    pub fn login_url(&self) -> String {
+        format!("{}{LOGIN_PAGE_PATH}", self.endpoints.base_url)
+    }
+
+    /// The course page holding the launch link of `kind` for `client_id`
+    /// (`<a id="launch-{kind}">`, session required when [`Self::require_login`]).
+    pub fn course_page_url(&self, client_id: &str, kind: LaunchKind) -> String {
+        let mut u = format!(
+            "{}{COURSE_PAGE_PATH}/{}?client_id=",
+            self.endpoints.base_url,
+            kind.as_str()
+        );
+        u.extend(url::form_urlencoded::byte_serialize(client_id.as_bytes()));
+        u
+    }
+
+    /// The built-in NRPS memberships URL of context `ctx` (one of [`CONTEXTS`]).
+    pub fn course_memberships_url(&self, ctx: &str) -> String {
+        format!(
+            "{}{COURSE_NRPS_PATH}/{ctx}/memberships",
+            self.endpoints.base_url
+        )
+    }
+
+    /// The `[lti-platform]` profile table (the `lti-platform` suite's contract)
+    /// that points the suite at this platform for `client_id`: issuer, endpoints,
+    /// the client's first deployment, `tool_listen`, `tool_key` (a secret
+    /// reference, `file:...` or `env:...`, written as given) and one start URL per
+    /// [`LaunchKind`].
+    pub fn lti_platform_profile(
+        &self,
+        client_id: &str,
+        tool_listen: SocketAddr,
+        tool_key: &str,
+    ) -> String {
+        let q = |v: &str| toml::Value::String(v.to_string()).to_string();
+        let deployment = self
+            .shared
+            .config
+            .client(client_id)
+            .and_then(|c| c.deployment_ids.first().cloned())
+            .unwrap_or_else(|| DEFAULT_DEPLOYMENT_ID.to_string());
+        let mut out = format!(
+            "[lti-platform]\nissuer = {}\nclient_id = {}\ndeployment_id = {}\nauth_url = {}\njwks_url = {}\ntoken_url = {}\ntool_listen = {}\ntool_key = {}\n\n[lti-platform.launches]\n",
+            q(self.issuer()),
+            q(client_id),
+            q(&deployment),
+            q(&self.endpoints.auth_url),
+            q(&self.endpoints.jwks_url),
+            q(&self.token_url()),
+            q(&tool_listen.to_string()),
+            q(tool_key),
+        );
+        for kind in LaunchKind::ALL {
+            out.push_str(&format!(
+                "{} = {}\n",
+                kind.as_str(),
+                q(&self.launch_start_url(client_id, kind))
+            ));
+        }
+        out
+    }
+
+    /// Every Deep Linking response posted to a built-in launch's return URL, as
+    /// judged (the last check is [`DL_REPLAY_CHECK`]).
+    pub fn reference_deep_link_returns(&self) -> Vec<DeepLinkReturn> {
+        plan::lock(&self.shared.reference).dl_returns()
+    }
+
     /// A human description of the endpoints (for `accredit serve platform`).
     pub fn describe(&self) -> String {
         format!(
@@ -289,7 +413,12 @@ impl RunningPlatform {
             self.endpoints.auth_url,
             self.endpoints.jwks_url,
             self.shared.key.kid()
-        )
+        ) + &if self.faults().is_empty() {
+            String::new()
+        } else {
+            let names: Vec<String> = self.faults().iter().map(|f| f.name()).collect();
+            format!("\n  faults:   {}", names.join(", "))
+        }
     }
 
     /// Stops the server and waits (at most 3 s) for it to finish.
@@ -304,9 +433,18 @@ fn router(shared: Arc<Shared>, recorder: Option<Recorder>) -> Router {
         .route(JWKS_PATH, get(auth::jwks))
         .route(AUTH_PATH, get(auth::authorize).post(auth::authorize))
         .route(START_PATH, get(auth::start_launch))
+        .route(
+            LOGIN_PAGE_PATH,
+            get(reference::login_page).post(reference::login_submit),
+        )
+        .route("/course/{kind}", get(reference::course_page))
         .route(DL_RETURN_PATH, axum::routing::post(deep_link::dl_return))
         .route(TOKEN_PATH, axum::routing::post(services::token))
         .route(NRPS_PATH, get(services::memberships))
+        .route(
+            "/lti/courses/{ctx}/memberships",
+            get(reference::memberships),
+        )
         .route(
             "/lti/ags/{ctx}/lineitems",
             get(ags::container_get).post(ags::container_post),
@@ -377,6 +515,8 @@ pub async fn start(
         endpoints: endpoints.clone(),
         config,
         plans: Mutex::new(plan::Plans::default()),
+        reference: Mutex::new(reference::Reference::default()),
+        login: Mutex::new(reference::LoginGate::default()),
     });
     let app = router(Arc::clone(&shared), recorder);
     let server = accredit_core::server::ServerHandle::spawn(listener, app);
@@ -386,6 +526,25 @@ pub async fn start(
         shared,
         server,
     })
+}
+
+/// The issuer of [`start_reference_platform`].
+pub const REFERENCE_ISSUER: &str = "https://lms.accredit.test";
+
+/// Starts a conformant reference LTI 1.3 platform (plus `faults`) on a free
+/// loopback port, with `tool` as its only registered client. The tool needs
+/// `login_url` (built-in launches start there), its launch URL in
+/// `redirect_uris`, and `jwks_url` (client assertions, Deep Linking responses).
+pub async fn start_reference_platform(
+    tool: ClientRegistration,
+    faults: impl IntoIterator<Item = PlatformFault>,
+) -> Result<RunningPlatform, PlatformError> {
+    let listen: SocketAddr = (std::net::Ipv4Addr::LOCALHOST, 0).into();
+    start(
+        PlatformConfig::single(REFERENCE_ISSUER, listen, tool).with_faults(faults),
+        None,
+    )
+    .await
 }
 
 /// Runs the platform until Ctrl-C (`accredit serve platform --config FILE`).

@@ -6,6 +6,11 @@
 //! and kept in every `next` link, so a filtered walk sees exactly the members
 //! holding that role).
 //!
+//! The token endpoint grants only the scopes it knows (an unknown scope beside
+//! known ones is dropped; only unknown ones ⇒ `400 invalid_scope`) and names the
+//! granted subset in `scope`; `token_type` is `Bearer`, `expires_in` 3600.
+//! Token faults ([`PlatformFault`]`::Token*`) switch single rules off.
+//!
 //! Why judge and record: CERT §6.3 certifies the *tool's* requests ("Verify JSON
 //! Header", "Verify Bearer Token", "Verify Bearer Scope"), so every rule the
 //! token endpoint applies is kept as a named check, and every memberships
@@ -25,9 +30,9 @@ use serde_json::{Value, json};
 
 use accredit_core::jose::{self, ClaimRules, JwkSet, VerifyPolicy};
 
-use crate::Shared;
 use crate::deep_link::RuleCheck;
 use crate::plan;
+use crate::{PlatformFault, Shared};
 
 /// Path of the OAuth 2.0 token endpoint.
 pub const TOKEN_PATH: &str = "/lti/token";
@@ -42,6 +47,14 @@ pub const NRPS_MEDIA_TYPE: &str = "application/vnd.ims.lti-nrps.v2.membershipcon
 pub const NRPS_MEMBERS: usize = 5;
 /// Page size when the tool sends no `limit`.
 pub const NRPS_DEFAULT_PAGE: usize = 2;
+/// Scopes the token endpoint grants (any other requested scope is dropped).
+const KNOWN_SCOPES: [&str; 5] = [
+    NRPS_SCOPE,
+    crate::ags::AGS_SCOPE_LINEITEM,
+    crate::ags::AGS_SCOPE_LINEITEM_READONLY,
+    crate::ags::AGS_SCOPE_RESULT_READONLY,
+    crate::ags::AGS_SCOPE_SCORE,
+];
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const TOKEN_LIFETIME: i64 = 3600;
 
@@ -192,7 +205,28 @@ pub(crate) async fn token(State(s): State<Arc<Shared>>, body: Bytes) -> Response
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let sig = match tool_keys(&s, &iss).await {
+    let has = |f| s.config.has(f);
+    // With iss/sub unchecked, an unknown iss still finds the (only) client's keys.
+    let key_client = match s.config.client(&iss) {
+        None if has(PlatformFault::TokenIssSubUnchecked) => s
+            .config
+            .clients
+            .first()
+            .map(|c| c.client_id.clone())
+            .unwrap_or_default(),
+        _ => iss.clone(),
+    };
+    let alg_none = jose::decode_unverified(&assertion)
+        .ok()
+        .and_then(|d| {
+            d.header
+                .get("alg")
+                .and_then(Value::as_str)
+                .map(str::to_ascii_lowercase)
+        })
+        .is_some_and(|a| a == "none");
+    let sig = match tool_keys(&s, &key_client).await {
+        _ if alg_none && has(PlatformFault::TokenAlgNoneAccepted) => Ok(()),
         Ok(keys) => jose::verify(&assertion, &keys, &VerifyPolicy::default())
             .map(|_| ())
             .map_err(|e| e.to_string()),
@@ -202,7 +236,8 @@ pub(crate) async fn token(State(s): State<Arc<Shared>>, body: Bytes) -> Response
     let sub = claims.get("sub").and_then(Value::as_str);
     check(
         TOKEN_CHECKS[3],
-        s.config.client(&iss).is_some() && sub == Some(iss.as_str()),
+        has(PlatformFault::TokenIssSubUnchecked)
+            || (s.config.client(&iss).is_some() && sub == Some(iss.as_str())),
         format!("iss `{iss}`, sub {sub:?}: both must be a registered client_id"),
     );
     let token_url = format!("{}{TOKEN_PATH}", s.endpoints.base_url);
@@ -217,15 +252,21 @@ pub(crate) async fn token(State(s): State<Arc<Shared>>, body: Bytes) -> Response
     );
     check(
         TOKEN_CHECKS[4],
-        aud.is_ok(),
+        aud.is_ok() || has(PlatformFault::TokenAudUnchecked),
         aud.err().map(|e| e.to_string()).unwrap_or_default(),
     );
-    let times = jose::check_claims(&claims, &ClaimRules::default()).map_err(|e| e.to_string());
+    let times = if has(PlatformFault::TokenExpiredAccepted) {
+        Ok(())
+    } else {
+        jose::check_claims(&claims, &ClaimRules::default()).map_err(|e| e.to_string())
+    };
     let jti = claims
         .get("jti")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let replayed = !jti.is_empty() && !plan::lock(&s.services).jtis.insert(jti.to_string());
+    let replayed = !jti.is_empty()
+        && !plan::lock(&s.services).jtis.insert(jti.to_string())
+        && !has(PlatformFault::TokenJtiReplayAccepted);
     let time_jti = match times {
         Err(e) => Err(e),
         Ok(()) if jti.is_empty() => Err("`jti` is missing".to_string()),
@@ -243,7 +284,24 @@ pub(crate) async fn token(State(s): State<Arc<Shared>>, body: Bytes) -> Response
         .filter(|x| !x.is_empty())
         .map(String::from)
         .collect();
-    check(TOKEN_CHECKS[6], !scopes.is_empty(), "no `scope`".into());
+    // Only scopes this platform knows are granted; the response names them.
+    let granted: Vec<String> = scopes
+        .iter()
+        .filter(|x| {
+            has(PlatformFault::TokenGrantsUnknownScope) || KNOWN_SCOPES.contains(&x.as_str())
+        })
+        .cloned()
+        .collect();
+    check(
+        TOKEN_CHECKS[6],
+        !granted.is_empty(),
+        if scopes.is_empty() {
+            "no `scope`".into()
+        } else {
+            format!("no scope this platform knows among {scopes:?}")
+        },
+    );
+    let scope_only_failed = !scopes.is_empty() && granted.is_empty();
     let ok = checks.iter().all(|c| c.ok);
     let failed: Vec<String> = checks
         .iter()
@@ -257,7 +315,7 @@ pub(crate) async fn token(State(s): State<Arc<Shared>>, body: Bytes) -> Response
             svc.grants.insert(
                 t.clone(),
                 Grant {
-                    scopes: scopes.clone(),
+                    scopes: granted.clone(),
                     expires: jose::now_secs() + TOKEN_LIFETIME,
                 },
             );
@@ -270,21 +328,27 @@ pub(crate) async fn token(State(s): State<Arc<Shared>>, body: Bytes) -> Response
         });
     }
     match access_token {
-        Some(t) => (
-            [(header::CACHE_CONTROL, "no-store")],
-            Json(json!({
+        Some(t) => {
+            let mut body = json!({
                 "access_token": t,
-                "token_type": "bearer",
+                "token_type": "Bearer",
                 "expires_in": TOKEN_LIFETIME,
-                "scope": scopes.join(" "),
-            })),
-        )
-            .into_response(),
+                "scope": granted.join(" "),
+            });
+            if has(PlatformFault::TokenNoExpiresIn)
+                && let Some(o) = body.as_object_mut()
+            {
+                o.remove("expires_in");
+            }
+            ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+        }
         None => oauth_error(
-            if grant == Some("client_credentials") {
-                "invalid_client"
-            } else {
+            if grant != Some("client_credentials") {
                 "unsupported_grant_type"
+            } else if scope_only_failed && failed.len() == 1 {
+                "invalid_scope"
+            } else {
+                "invalid_client"
             },
             failed.join("; "),
         ),

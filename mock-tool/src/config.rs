@@ -79,11 +79,24 @@ pub enum Fault {
     AgsLineItemNoLabel,
     /// Never reads the AGS results back.
     AgsNoResultsRead,
+    /// Deep Linking: returns an `ltiResourceLink` item whatever the request's
+    /// `accept_types` say.
+    IgnoresAcceptTypes,
+    /// Deep Linking: returns two items even when `accept_multiple` is false.
+    IgnoresAcceptMultiple,
+    /// Deep Linking: on a cancelled selection, shows a page and never posts a
+    /// response back to `deep_link_return_url`.
+    NoResponseOnCancel,
+    /// The tool's JWKS publishes its key without a `kid`.
+    JwksWithoutKid,
+    /// The tool's JWKS publishes its private key members (`d`, `p`, `q`, `dp`,
+    /// `dq`, `qi`) beside the public ones.
+    JwksLeaksPrivateKey,
 }
 
 impl Fault {
     /// Every fault.
-    pub const ALL: [Fault; 32] = [
+    pub const ALL: [Fault; 37] = [
         Fault::SkipSignatureCheck,
         Fault::AcceptExpired,
         Fault::IgnoreNonce,
@@ -116,6 +129,11 @@ impl Fault {
         Fault::AgsExtraScope,
         Fault::AgsLineItemNoLabel,
         Fault::AgsNoResultsRead,
+        Fault::IgnoresAcceptTypes,
+        Fault::IgnoresAcceptMultiple,
+        Fault::NoResponseOnCancel,
+        Fault::JwksWithoutKid,
+        Fault::JwksLeaksPrivateKey,
     ];
 }
 

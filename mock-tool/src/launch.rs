@@ -88,8 +88,51 @@ pub(crate) async fn index(State(s): State<Arc<Shared>>) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
+/// The tool's key set (`{"keys": [...]}`, public members only). Two faults
+/// break it the ways the Security Framework forbids: a key without `kid`
+/// ([`Fault::JwksWithoutKid`]), and the private members published beside the
+/// public ones ([`Fault::JwksLeaksPrivateKey`], the real private key, so a
+/// reader could forge the tool's signatures).
 pub(crate) async fn jwks(State(s): State<Arc<Shared>>) -> Response {
-    Json(s.jwks.clone()).into_response()
+    if !s.has(Fault::JwksWithoutKid) && !s.has(Fault::JwksLeaksPrivateKey) {
+        return Json(s.jwks.clone()).into_response();
+    }
+    let mut set = s.jwks.clone();
+    for key in &mut set.keys {
+        if s.has(Fault::JwksWithoutKid) {
+            key.kid = None;
+        }
+        if s.has(Fault::JwksLeaksPrivateKey) {
+            match private_members(&s.key) {
+                Ok(members) => key.extra.extend(members),
+                Err(e) => {
+                    return (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        format!("cannot export the private key: {e}"),
+                    )
+                        .into_response();
+                }
+            }
+        }
+    }
+    Json(set).into_response()
+}
+
+/// The RSA private members of `key` as JWK members (RFC 7518 §6.3.2).
+fn private_members(key: &SigningKey) -> Result<Vec<(String, Value)>, String> {
+    let pem = key.to_pem().map_err(|e| e.to_string())?;
+    let rsa = openssl::rsa::Rsa::private_key_from_pem(&pem).map_err(|e| e.to_string())?;
+    let b64 = |n: Option<&openssl::bn::BigNumRef>| {
+        Value::String(n.map(|n| jose::b64url(&n.to_vec())).unwrap_or_default())
+    };
+    Ok(vec![
+        ("d".into(), b64(Some(rsa.d()))),
+        ("p".into(), b64(rsa.p())),
+        ("q".into(), b64(rsa.q())),
+        ("dp".into(), b64(rsa.dmp1())),
+        ("dq".into(), b64(rsa.dmq1())),
+        ("qi".into(), b64(rsa.iqmp())),
+    ])
 }
 
 fn new_id(prefix: &str) -> String {
@@ -587,10 +630,74 @@ fn success_page(claims: &Value, services: &str) -> String {
     )
 }
 
+/// The query parameter (`name=value`) that marks a Deep Linking launch as a
+/// cancelled selection: a Deep Linking request whose `target_link_uri` carries
+/// it (e.g. `<launch_url>?dl_action=cancel`) is answered as if the user had
+/// pressed "cancel" in a picker: a response with no content items (DL §2.3,
+/// "even if the user selects or creates no items").
+///
+/// Why a URL: a harness cannot press a button in a tool's picker, so the tool
+/// documents a launch target that behaves like the cancel button, and the
+/// `lti-tool` profile names it (`dl_cancel_url`).
+pub const DL_CANCEL_QUERY: &str = "dl_action=cancel";
+
+/// Whether the (verified) request targets the cancel URL ([`DL_CANCEL_QUERY`]).
+fn cancelled(request: &Value) -> bool {
+    let Some((name, value)) = DL_CANCEL_QUERY.split_once('=') else {
+        return false;
+    };
+    claim_str(request, &format!("{LTI}target_link_uri"))
+        .and_then(|t| url::Url::parse(t).ok())
+        .is_some_and(|u| u.query_pairs().any(|(k, v)| k == name && v == value))
+}
+
+/// The items the reference tool "selects" for a Deep Linking request: one item
+/// of a type the request accepts (`ltiResourceLink` pointing at the tool's own
+/// launch URL when accepted, else a plain `link` to the tool's home page, else
+/// nothing), never more than one, so `accept_multiple` is always honoured.
+/// A cancelled selection ([`DL_CANCEL_QUERY`]) is empty.
+fn selected_items(s: &Shared, settings: &Value, cancel: bool) -> Value {
+    if cancel {
+        return serde_json::json!([]);
+    }
+    let accepts = |t: &str| {
+        settings
+            .get("accept_types")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(t)))
+    };
+    let resource_link = s.has(Fault::IgnoresAcceptTypes) || accepts("ltiResourceLink");
+    if !resource_link && !accepts("link") {
+        return serde_json::json!([]);
+    }
+    let item = |n: u32| {
+        if resource_link {
+            serde_json::json!({
+                "type": "ltiResourceLink",
+                "title": format!("accredit reference activity {n}"),
+                "url": s.urls.launch_url,
+                "custom": {"accredit_item": format!("reference-activity-{n}")},
+            })
+        } else {
+            serde_json::json!({
+                "type": "link",
+                "title": format!("accredit reference page {n}"),
+                "url": format!("{}/", s.urls.base_url.trim_end_matches('/')),
+            })
+        }
+    };
+    let count = if s.has(Fault::IgnoresAcceptMultiple) {
+        2
+    } else {
+        1
+    };
+    Value::Array((1..=count).map(item).collect())
+}
+
 /// The answer to a validated `LtiDeepLinkingRequest` (Deep Linking 2.0 §4.5):
-/// an auto-submitting form posting the signed response to `deep_link_return_url`.
-/// The reference tool "selects" one `ltiResourceLink` item pointing at itself,
-/// when the request accepts that type (else an empty selection, DL §2.3).
+/// an auto-submitting form posting the signed response to `deep_link_return_url`,
+/// with the items of [`selected_items`]. With [`Fault::NoResponseOnCancel`], a
+/// cancelled selection is a dead-end page instead (nothing posted).
 fn deep_link_response(s: &Shared, request: &Value) -> Result<String, Refusal> {
     let settings = request
         .get(format!("{DL}deep_linking_settings"))
@@ -601,22 +708,15 @@ fn deep_link_response(s: &Shared, request: &Value) -> Result<String, Refusal> {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let accepts_link = settings
-        .get("accept_types")
-        .and_then(Value::as_array)
-        .is_some_and(|a| a.iter().any(|t| t.as_str() == Some("ltiResourceLink")));
+    let cancel = cancelled(request);
+    if cancel && s.has(Fault::NoResponseOnCancel) {
+        return Ok("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Selection cancelled</title></head>\
+                   <body><h1>Selection cancelled</h1><p>You may close this window.</p></body></html>"
+            .to_string());
+    }
     let reg = &s.config.registration;
     let now = jose::now_secs();
-    let items = if accepts_link {
-        serde_json::json!([{
-            "type": "ltiResourceLink",
-            "title": "accredit reference activity",
-            "url": s.urls.launch_url,
-            "custom": {"accredit_item": "reference-activity-1"},
-        }])
-    } else {
-        serde_json::json!([])
-    };
+    let items = selected_items(s, &settings, cancel);
     let mut claims = serde_json::json!({
         "iss": reg.client_id,
         "aud": if s.has(Fault::DlWrongAudience) { reg.client_id.clone() } else { reg.issuer.clone() },

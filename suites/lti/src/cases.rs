@@ -2,18 +2,21 @@
 //!
 //! Ids follow `lti.tool.<area>.<what>`; the catalog row each case comes from
 //! (lti-catalog.md) is named in its doc comment. Official cases come from the
-//! LTI Advantage Conformance Certification Guide §6.1; `lti.tool.sec.*` and
-//! `lti.tool.oidc.*` cases are harness extensions (HX, lti-catalog.md §3) drawn
-//! from Security Framework, LTI Core and OIDC Core requirements. A SHOULD case
+//! LTI Advantage Conformance Certification Guide §6 (and, for the optional
+//! launch of a returned Deep Linking item, the official validator's test list);
+//! `lti.tool.sec.*`, `lti.tool.oidc.*` and the other `official = false` cases
+//! are harness extensions (HX, lti-catalog.md §3) drawn from Security
+//! Framework, LTI Core, Deep Linking and OIDC Core requirements. A SHOULD case
 //! warns instead of failing, so a report never calls best practice a violation.
 
 use futures::FutureExt;
 use serde_json::{Value, json};
 
-use accredit_core::jose::{SigningKey, rs256_header};
+use accredit_core::jose::{Jwk, RSA_PRIVATE_MEMBERS, SigningKey, rs256_header};
 use accredit_core::{Case, CaseCx, CaseMeta, Level, Verdict};
 use accredit_mock_platform::{
-    DL_RETURN_PATH, LaunchPlan, NRPS_MEDIA_TYPE, NRPS_MEMBERS, NonceRule, NrpsRequestSeen, Signer,
+    DL_CHECKS, DL_RETURN_PATH, DeepLinkReturn, LaunchPlan, NRPS_MEDIA_TYPE, NRPS_MEMBERS,
+    NonceRule, NrpsRequestSeen, Signer,
 };
 
 use accredit_core::Outcome;
@@ -23,7 +26,7 @@ use crate::flow::{
     Attempt, Fixture, LaunchRun, LoginMethod, browse_login, judge_refusal, judge_refusal_as,
     require_accepted, run_launch, run_user_launch, snippet,
 };
-use crate::payloads::{LTI, Persona, deep_linking_request, resource_link_launch, set};
+use crate::payloads::{DL, LTI, Persona, deep_linking_request, resource_link_launch, set};
 use crate::ua::UserAgent;
 
 const ROLE: &str = "tool";
@@ -467,6 +470,91 @@ pub const DL_RESPONSE: CaseMeta = CaseMeta {
     exclusive: false,
 };
 
+const DL_SPEC: &str = "LTI Deep Linking 2.0";
+
+/// T-DL-08 (OPTIONAL) "Core Launch of Passed LTI Link" (the official
+/// validator's UI, lti-catalog.md §1c): the platform launches the
+/// `ltiResourceLink` item the tool returned, with the item's `url` as
+/// `target_link_uri` and its `custom` map as the custom claim; the tool must
+/// accept the launch of its own link. What the tool then does with the custom
+/// parameters is not observable from outside, so acceptance is the verdict.
+/// Skipped when the tool returned no `ltiResourceLink` (nothing to launch) or
+/// the profile has no `jwks_url` (the response cannot be verified, and a
+/// platform creates no link from an unverified response).
+pub const DL_LAUNCH_ITEM: CaseMeta = CaseMeta {
+    id: "lti.tool.dl.launch-returned-link",
+    title: "Core Launch of Passed LTI Link (optional): the returned ltiResourceLink launches",
+    role: ROLE,
+    spec_document: DL_SPEC,
+    spec_section: "3.2 LTI Resource Link (CERT 6.2, validator test \"Core Launch of Passed LTI Link\")",
+    spec_url: "https://www.imsglobal.org/spec/lti-dl/v2p0#lti-resource-link",
+    requirement: "Core Launch of Passed LTI Link (optional): launch the LTI link the tool passed back. url: If a platform receives a url then it MUST use this url as the target_link_uri in the LtiResourceLinkRequest payload. custom: A map of key/value custom parameters. Those parameters MUST be included in the LtiResourceLinkRequest payload.",
+    level: Level::May,
+    official: true,
+    tags: &["deep-linking", "launch", "optional"],
+    exclusive: false,
+};
+
+/// HX-DL-T-02: a Deep Linking request with `accept_types = ["link"]` and
+/// `accept_multiple = false`; the response may hold only `link` items, at most
+/// one. Design: the platform's own content-items rule
+/// (`accredit_mock_platform::DL_CHECKS`, last entry: types, multiplicity and
+/// each type's required members) is one check; the two constraints under test
+/// are also checked by name from the response's claims, so the report says
+/// which one broke. A response with no items honours both trivially but
+/// exercises neither: `review`, never `pass`. A tool that shows a picker
+/// instead of answering is left for review as in `lti.tool.dl.request`. A tool
+/// that refuses the request (pylti1p3 refuses any request whose accept_types
+/// lack `ltiResourceLink`) returns nothing unaccepted but strands the user on
+/// an error page: `warn` (DL §2.3, return to the platform even with no item).
+pub const DL_ACCEPT_TYPES: CaseMeta = hx(
+    "lti.tool.dl.accept-types",
+    "Deep Linking: only accepted types (link), and one item when accept_multiple is false",
+    DL_SPEC,
+    "4.4.1 Deep linking settings (accept_types, accept_multiple)",
+    "https://www.imsglobal.org/spec/lti-dl/v2p0#deep-linking-settings",
+    "accept_types (required): An array of types accepted, e.g., [\"link\", \"ltiResourceLink\"]. accept_multiple (optional): Boolean - Whether the platform allows multiple content items to be submitted in a single response.",
+    Level::Must,
+    &["deep-linking", "extension"],
+);
+
+/// HX-DL-T-01: the user cancels the selection; the tool still posts a response,
+/// with no content items (Deep Linking 2.0 §2.3, a SHOULD: warns).
+///
+/// Design: a harness cannot press "cancel" in a tool's picker, and no standard
+/// says how to. The profile's `dl_cancel_url` names a Deep Linking
+/// `target_link_uri` the tool documents as behaving like its cancel button (the
+/// reference tool: its launch URL with `dl_action=cancel`,
+/// `accredit_mock_tool::DL_CANCEL_QUERY`). Without it, the case still sends a
+/// Deep Linking request (so the evidence holds the tool's picker page) and is
+/// `review`, with the reason: never `pass`.
+pub const DL_CANCEL: CaseMeta = hx(
+    "lti.tool.dl.cancel",
+    "Deep Linking: a cancelled selection still posts a response, with no items",
+    DL_SPEC,
+    "2.3 Redirection back to the platform",
+    "https://www.imsglobal.org/spec/lti-dl/v2p0#redirection-back-to-the-platform",
+    "By best practice, a tool SHOULD always ensure to redirect the user's browser back to this endpoint, even if the user selects or creates no items. The tool passes back to the platform details of any selected or created items in a JSON array (this array could be empty, if no item was selected or created).",
+    Level::Should,
+    &["deep-linking", "extension"],
+);
+
+/// HX-SEC-14: the tool's key set, fetched from the profile's `jwks_url` (skipped
+/// without one). Every key: `kid` (unique), `kty` RSA, `n` and `e`; no private
+/// member (`d`, `p`, `q`, `dp`, `dq`, `qi`, `oth`); `alg` RS256 is advised
+/// (warns when absent or different), since the Security Framework mandates
+/// RS256 as the minimum for RSA keys but not the member.
+pub const SEC_JWKS: CaseMeta = hx(
+    "lti.tool.sec.jwks",
+    "The tool's JWKS: RSA public keys only, each with a unique kid, n and e",
+    SEC,
+    "6.2 JSON Web Key; 6.3 Key Set URL",
+    "https://www.imsglobal.org/spec/security/v1p0/#h_key-set-url",
+    "When using RSA keys, they MUST include the n (modulus) and e (exponent) as defined in [RFC7518]. The supplier of the key set URL MUST use the kid parameter to identify the keys. Even when there is only one key in a key-set a kid MUST be supplied. The Issuer MUST NOT reuse the kid identifier to identify different public keys of the same type (kty). (RSA Key: they MUST use SHA-256 (RS256) as a minimum; a published key set carries public keys only, RFC 7517.)",
+    Level::Must,
+    &["security", "extension", "jwks"],
+);
+
 /// T-NRPS-01..05 (CERT §6.3): the tool calls NRPS after an instructor launch.
 pub const NRPS_MEMBERSHIPS: CaseMeta = CaseMeta {
     id: "lti.tool.nrps.memberships",
@@ -850,6 +938,10 @@ pub fn cases() -> Vec<Case<Fixture>> {
             run: |fx, cx| kid_rotation(fx, cx).boxed(),
         },
         Case {
+            meta: SEC_JWKS,
+            run: |fx, cx| tool_jwks(fx, cx).boxed(),
+        },
+        Case {
             meta: OIDC_TARGET_QUERY,
             run: |fx, cx| target_with_query(fx, cx).boxed(),
         },
@@ -860,6 +952,18 @@ pub fn cases() -> Vec<Case<Fixture>> {
         Case {
             meta: DL_RESPONSE,
             run: |fx, cx| dl_response(fx, cx).boxed(),
+        },
+        Case {
+            meta: DL_LAUNCH_ITEM,
+            run: |fx, cx| dl_launch_item(fx, cx).boxed(),
+        },
+        Case {
+            meta: DL_ACCEPT_TYPES,
+            run: |fx, cx| dl_accept_types(fx, cx).boxed(),
+        },
+        Case {
+            meta: DL_CANCEL,
+            run: |fx, cx| dl_cancel(fx, cx).boxed(),
         },
         Case {
             meta: NRPS_MEMBERSHIPS,
@@ -1417,18 +1521,48 @@ struct DlRun {
     returned: Option<usize>,
 }
 
+/// What a Deep Linking case changes in the standard request.
+#[derive(Debug, Default)]
+struct DlOptions {
+    /// The `target_link_uri` (login parameter and claim); `None` = the
+    /// profile's `deep_link_url`, else its `launch_url`.
+    target: Option<String>,
+    /// Members of `deep_linking_settings` to replace.
+    settings: Vec<(&'static str, Value)>,
+}
+
 async fn deep_link_launch(fx: &Fixture, cx: &CaseCx) -> Result<DlRun, Verdict> {
+    deep_link_launch_with(fx, cx, DlOptions::default()).await
+}
+
+async fn deep_link_launch_with(
+    fx: &Fixture,
+    cx: &CaseCx,
+    opts: DlOptions,
+) -> Result<DlRun, Verdict> {
     let ua = new_ua(fx, cx)?;
     let mut attempt = Attempt::new(cx);
-    attempt.target_link_uri = fx
-        .profile
-        .deep_link_url
-        .as_ref()
-        .map(|u| u.as_str().to_string());
+    attempt.target_link_uri = opts.target.clone().or_else(|| {
+        fx.profile
+            .deep_link_url
+            .as_ref()
+            .map(|u| u.as_str().to_string())
+    });
     let data = format!("accredit-dl-data-{}", attempt.tag);
     cx.correlate(data.clone());
     let return_url = fx.platform.deep_link_return_url(&attempt.login_hint);
-    let claims = deep_linking_request(&fx.profile, &attempt.tag, &return_url, &data);
+    let mut claims = deep_linking_request(&fx.profile, &attempt.tag, &return_url, &data);
+    if let Some(target) = &opts.target {
+        set(&mut claims, &format!("{LTI}target_link_uri"), json!(target));
+    }
+    if let Some(settings) = claims
+        .get_mut(format!("{DL}deep_linking_settings"))
+        .and_then(Value::as_object_mut)
+    {
+        for (name, value) in opts.settings {
+            settings.insert(name.to_string(), value);
+        }
+    }
     let run = run_user_launch(
         fx,
         cx,
@@ -1533,6 +1667,474 @@ async fn dl_response(fx: &Fixture, cx: &CaseCx) -> Verdict {
     for c in judged.checks {
         v.require(c.name, c.ok, c.detail);
     }
+    v
+}
+
+impl DlRun {
+    /// The status of the tool's answer to the Deep Linking request, and that
+    /// answer in short (empty when the request never reached the tool).
+    fn answer(&self) -> (u16, String) {
+        let hop = self
+            .run
+            .delivered
+            .and_then(|i| self.run.journey.hops.get(i));
+        let status = hop.map(|h| h.status).unwrap_or_default();
+        let detail = hop
+            .map(|h| format!("HTTP {status}: {}", snippet(&h.response.text())))
+            .unwrap_or_default();
+        (status, detail)
+    }
+
+    /// `error` unless the tool accepted the Deep Linking request (refusing a
+    /// valid one is `lti.tool.dl.request`'s finding, not this case's).
+    fn require_accepted(&self) -> Result<(), Verdict> {
+        let (status, detail) = self.answer();
+        if (200..400).contains(&status) {
+            Ok(())
+        } else {
+            Err(Verdict::error(format!(
+                "precondition failed: the tool did not accept the Deep Linking request ({detail}); see lti.tool.dl.request"
+            )))
+        }
+    }
+
+    /// The last response the platform received for this request, as judged.
+    fn response(&self, fx: &Fixture) -> Option<DeepLinkReturn> {
+        fx.platform
+            .deep_link_returns(&self.attempt.login_hint)
+            .into_iter()
+            .last()
+    }
+}
+
+/// The `content_items` claim of a judged response: `Ok(None)` when absent or
+/// null, `Err` with a description when it is not an array.
+fn content_items(judged: &DeepLinkReturn) -> Result<Option<Vec<Value>>, String> {
+    match judged
+        .claims
+        .as_ref()
+        .and_then(|c| c.get(format!("{DL}content_items")))
+    {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => Ok(Some(items.clone())),
+        Some(other) => Err(format!(
+            "content_items is not an array: {}",
+            snippet(&other.to_string())
+        )),
+    }
+}
+
+/// T-DL-08 (optional): launch the `ltiResourceLink` the tool returned.
+async fn dl_launch_item(fx: &Fixture, cx: &CaseCx) -> Verdict {
+    if fx.profile.jwks_url.is_none() {
+        return Verdict::skip(
+            "the profile has no `jwks_url`: the Deep Linking response cannot be verified, and a platform creates no link from an unverified response",
+        );
+    }
+    let dl = match deep_link_launch(fx, cx).await {
+        Ok(d) => d,
+        Err(v) => return v,
+    };
+    if let Err(v) = dl.require_accepted() {
+        return v;
+    }
+    let Some(judged) = dl.response(fx) else {
+        return Verdict::error(
+            "precondition failed: the tool posted no Deep Linking response (see lti.tool.dl.request)",
+        );
+    };
+    if !judged.valid() {
+        let failed: Vec<&str> = judged
+            .checks
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| c.name.as_str())
+            .collect();
+        return Verdict::error(format!(
+            "precondition failed: the platform refused the Deep Linking response ({}); see lti.tool.dl.response",
+            failed.join("; ")
+        ));
+    }
+    let items = content_items(&judged).ok().flatten().unwrap_or_default();
+    let Some(item) = items
+        .iter()
+        .find(|i| i.get("type").and_then(Value::as_str) == Some("ltiResourceLink"))
+    else {
+        return Verdict::skip(format!(
+            "the tool returned no ltiResourceLink item ({} item(s)): there is no link to launch (optional test)",
+            items.len()
+        ));
+    };
+    let mut v = Verdict::new();
+    // DL 3.2: without `url` the platform launches the tool's default URL.
+    let target = match item.get("url") {
+        None | Some(Value::Null) => Some(fx.profile.launch_url.as_str().to_string()),
+        Some(Value::String(u)) if url::Url::parse(u).is_ok() => Some(u.clone()),
+        Some(_) => None,
+    };
+    let Some(target) = target else {
+        v.require(
+            "the item's url is an absolute URL",
+            false,
+            format!(
+                "url is {}",
+                snippet(&item.get("url").map(Value::to_string).unwrap_or_default())
+            ),
+        );
+        return v;
+    };
+    let custom = item.get("custom").filter(|c| !c.is_null());
+    if let Some(custom) = custom {
+        let strings = custom
+            .as_object()
+            .is_some_and(|m| m.values().all(Value::is_string));
+        if !v.require(
+            "the item's custom is a map of strings",
+            strings,
+            format!(
+                "custom is {} (DL 3.2: map values must be strings)",
+                snippet(&custom.to_string())
+            ),
+        ) {
+            return v;
+        }
+    }
+    let ua = match new_ua(fx, cx) {
+        Ok(ua) => ua,
+        Err(v) => return v,
+    };
+    let mut attempt = Attempt::new(cx);
+    attempt.target_link_uri = Some(target.clone());
+    let mut claims = resource_link_launch(&fx.profile, Persona::Instructor, &attempt.tag);
+    set(&mut claims, &format!("{LTI}target_link_uri"), json!(target));
+    if let Some(custom) = custom {
+        set(&mut claims, &format!("{LTI}custom"), custom.clone());
+    }
+    if let (Some(title), Some(link)) = (
+        item.get("title").and_then(Value::as_str),
+        claims
+            .get_mut(format!("{LTI}resource_link"))
+            .and_then(Value::as_object_mut),
+    ) {
+        link.insert("title".into(), json!(title));
+    }
+    cx.log(format!(
+        "launching the returned ltiResourceLink: target_link_uri {target}, custom {}",
+        custom
+            .map(Value::to_string)
+            .unwrap_or_else(|| "(none)".into())
+    ));
+    let run = match run_launch(
+        fx,
+        cx,
+        &ua,
+        &attempt,
+        LaunchPlan::signed(claims),
+        LoginMethod::Get,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return Verdict::error(e),
+    };
+    let why = run
+        .undelivered_reason(&fx.platform, &attempt.login_hint)
+        .unwrap_or_default();
+    if v.require(
+        "the launch of the returned link reached the tool (its url as target_link_uri)",
+        run.delivered.is_some(),
+        why,
+    ) {
+        require_accepted(&mut v, &run, marker(fx));
+    }
+    v
+}
+
+/// HX-DL-T-02: accept_types = ["link"], accept_multiple = false.
+async fn dl_accept_types(fx: &Fixture, cx: &CaseCx) -> Verdict {
+    let opts = DlOptions {
+        target: None,
+        settings: vec![
+            ("accept_types", json!(["link"])),
+            ("accept_multiple", json!(false)),
+        ],
+    };
+    let dl = match deep_link_launch_with(fx, cx, opts).await {
+        Ok(d) => d,
+        Err(v) => return v,
+    };
+    let (status, detail) = dl.answer();
+    if !(200..400).contains(&status) {
+        // Nothing unaccepted came back, but the user is left on an error page
+        // in the platform's frame instead of being returned to it.
+        let mut v = Verdict::new();
+        v.recommend(
+            "the tool returned to the platform rather than refusing the request",
+            false,
+            format!(
+                "the tool refused a valid Deep Linking request accepting only `link` items ({detail}); DL 2.3: a tool SHOULD redirect back to deep_link_return_url even when it selects no item (an empty content_items, with errormsg to explain)"
+            ),
+        );
+        return v;
+    }
+    let Some(judged) = dl.response(fx) else {
+        let (_, detail) = dl.answer();
+        return Verdict::review(format!(
+            "the tool answered the Deep Linking request for `link` items only ({detail}) and posted no response; if it shows a selection UI, select several items by hand and check that at most one item, of type `link`, comes back"
+        ));
+    };
+    let mut v = Verdict::new();
+    let items = match content_items(&judged) {
+        Ok(items) => items.unwrap_or_default(),
+        Err(why) => {
+            v.require("content_items is an array", false, why);
+            return v;
+        }
+    };
+    if items.is_empty() {
+        return Verdict::review(
+            "the tool returned no item for accept_types [\"link\"], accept_multiple false: both constraints hold trivially and neither was exercised; if the tool offers web links, select several by hand and judge the response",
+        );
+    }
+    let types: Vec<String> = items
+        .iter()
+        .map(|i| {
+            i.get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("(no type)")
+                .to_string()
+        })
+        .collect();
+    v.require(
+        "every item is of an accepted type (accept_types = [\"link\"])",
+        types.iter().all(|t| t == "link"),
+        format!("item types: {}", types.join(", ")),
+    );
+    v.require(
+        "at most one item (accept_multiple = false)",
+        items.len() <= 1,
+        format!("{} items", items.len()),
+    );
+    if let Some(rule) = judged.checks.iter().find(|c| c.name == DL_CHECKS[9]) {
+        v.require(
+            format!("platform rule: {}", rule.name),
+            rule.ok,
+            rule.detail.clone(),
+        );
+    }
+    v
+}
+
+/// HX-DL-T-01: a cancelled selection (the profile's `dl_cancel_url`).
+async fn dl_cancel(fx: &Fixture, cx: &CaseCx) -> Verdict {
+    let cancel = fx
+        .profile
+        .dl_cancel_url
+        .as_ref()
+        .map(|u| u.as_str().to_string());
+    let configured = cancel.is_some();
+    let dl = match deep_link_launch_with(
+        fx,
+        cx,
+        DlOptions {
+            target: cancel,
+            settings: vec![],
+        },
+    )
+    .await
+    {
+        Ok(d) => d,
+        Err(v) => return v,
+    };
+    if let Err(v) = dl.require_accepted() {
+        return v;
+    }
+    let (_, detail) = dl.answer();
+    if !configured {
+        return Verdict::review(format!(
+            "the profile has no `dl_cancel_url`, and there is no standard way for a harness to press a picker's cancel button; the Deep Linking request was answered ({detail}): cancel the selection by hand and check that the tool still posts a response with no content items to deep_link_return_url"
+        ));
+    }
+    let mut v = Verdict::new();
+    let Some(judged) = dl.response(fx) else {
+        v.recommend(
+            "a response was posted to deep_link_return_url after the cancelled selection",
+            false,
+            format!(
+                "the tool answered the launch at dl_cancel_url ({detail}) and posted nothing: the platform cannot close the frame or window it opened"
+            ),
+        );
+        return v;
+    };
+    v.recommend(
+        "a response was posted to deep_link_return_url after the cancelled selection",
+        true,
+        "",
+    );
+    let empty = match content_items(&judged) {
+        Ok(items) => items.is_none_or(|i| i.is_empty()),
+        Err(_) => false,
+    };
+    let got = judged
+        .claims
+        .as_ref()
+        .and_then(|c| c.get(format!("{DL}content_items")))
+        .map(Value::to_string)
+        .unwrap_or_default();
+    v.recommend(
+        "the response selects nothing (content_items empty or absent)",
+        empty,
+        format!(
+            "content_items is {} after a cancelled selection (is dl_cancel_url the tool's cancel target?)",
+            snippet(&got)
+        ),
+    );
+    v
+}
+
+/// HX-SEC-14: the tool's key set, rule by rule; each rule names the keys that
+/// break it.
+async fn tool_jwks(fx: &Fixture, cx: &CaseCx) -> Verdict {
+    let Some(url) = fx.profile.jwks_url.as_ref() else {
+        return Verdict::skip("the profile has no `jwks_url`: there is no key set to judge");
+    };
+    let resp = match cx.http().get(url.as_str()).await {
+        Ok(r) => r,
+        Err(e) => {
+            return Verdict::error(format!("could not reach the tool's JWKS URL {url}: {e}"));
+        }
+    };
+    judge_jwks(resp.status.as_u16(), &resp.body)
+}
+
+/// The HX-SEC-14 rules over a key set response (status and body), one check
+/// each; kept apart from the fetch so each rule's failure is unit-tested.
+fn judge_jwks(status: u16, body: &[u8]) -> Verdict {
+    let text = || snippet(&String::from_utf8_lossy(body));
+    let mut v = Verdict::new();
+    if !v.require(
+        "the JWKS URL answers 2xx",
+        (200..300).contains(&status),
+        format!("HTTP {status}: {}", text()),
+    ) {
+        return v;
+    }
+    let doc: Value = match serde_json::from_slice(body) {
+        Ok(d) => d,
+        Err(e) => {
+            v.require("the body is JSON", false, format!("{e}: {}", text()));
+            return v;
+        }
+    };
+    let Some(keys) = doc.get("keys").and_then(Value::as_array) else {
+        v.require(
+            "the body is a JWK Set: {\"keys\": [...]}",
+            false,
+            format!("no `keys` array in {}", snippet(&doc.to_string())),
+        );
+        return v;
+    };
+    if !v.require(
+        "the JWK Set holds at least one key",
+        !keys.is_empty(),
+        "`keys` is empty",
+    ) {
+        return v;
+    }
+    let member = |k: &Value, name: &str| -> Option<String> {
+        k.get(name)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let mut no_kid = Vec::new();
+    let mut not_rsa = Vec::new();
+    let mut unusable = Vec::new();
+    let mut private = Vec::new();
+    let mut not_rs256 = Vec::new();
+    let mut kids: Vec<(String, String)> = Vec::new();
+    for (i, k) in keys.iter().enumerate() {
+        let kid = member(k, "kid");
+        let name = match &kid {
+            Some(kid) => format!("key {i} (kid {kid})"),
+            None => format!("key {i}"),
+        };
+        if !k.is_object() {
+            not_rsa.push(format!("{name} is not a JSON object"));
+            continue;
+        }
+        match kid {
+            Some(kid) => kids.push((kid, member(k, "kty").unwrap_or_default())),
+            None => no_kid.push(name.clone()),
+        }
+        let kty = member(k, "kty");
+        if kty.as_deref() != Some("RSA") {
+            not_rsa.push(format!("{name}: kty {kty:?}"));
+        } else {
+            let usable = serde_json::from_value::<Jwk>(k.clone())
+                .map_err(|e| e.to_string())
+                .and_then(|j| j.rsa_public_key().map(|_| ()).map_err(|e| e.to_string()));
+            if let Err(e) = usable {
+                unusable.push(format!("{name}: {e}"));
+            }
+        }
+        let leaked: Vec<&str> = RSA_PRIVATE_MEMBERS
+            .iter()
+            .copied()
+            .filter(|m| k.get(*m).is_some())
+            .collect();
+        if !leaked.is_empty() {
+            private.push(format!("{name}: {}", leaked.join(", ")));
+        }
+        let alg = member(k, "alg");
+        if alg.as_deref() != Some("RS256") {
+            not_rs256.push(format!("{name}: alg {alg:?}"));
+        }
+    }
+    let mut reused = Vec::new();
+    for (i, (kid, kty)) in kids.iter().enumerate() {
+        if kids
+            .iter()
+            .skip(i + 1)
+            .any(|(other, other_kty)| other == kid && other_kty == kty)
+            && !reused.contains(kid)
+        {
+            reused.push(kid.clone());
+        }
+    }
+    v.require(
+        "every key has a kid",
+        no_kid.is_empty(),
+        format!("without kid: {}", no_kid.join("; ")),
+    );
+    v.require(
+        "no kid identifies two keys of the same kty",
+        reused.is_empty(),
+        format!("reused kid: {}", reused.join(", ")),
+    );
+    v.require(
+        "every key is an RSA key (kty RSA)",
+        not_rsa.is_empty(),
+        not_rsa.join("; "),
+    );
+    v.require(
+        "every RSA key has n and e forming a usable public key",
+        unusable.is_empty(),
+        unusable.join("; "),
+    );
+    v.require(
+        "no key publishes private members (d, p, q, dp, dq, qi, oth)",
+        private.is_empty(),
+        format!(
+            "private key material published, anyone can sign as the tool: {}",
+            private.join("; ")
+        ),
+    );
+    v.recommend(
+        "every key declares alg RS256",
+        not_rs256.is_empty(),
+        not_rs256.join("; "),
+    );
     v
 }
 
@@ -1715,4 +2317,85 @@ async fn nrps_paging(fx: &Fixture, cx: &CaseCx) -> Verdict {
         ),
     );
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    /// A valid key set: one fresh RSA public key (kid, kty, n, e, alg, use).
+    fn valid_set() -> Value {
+        let key = SigningKey::generate().unwrap_or_else(|e| panic!("{e}"));
+        serde_json::to_value(key.jwks().unwrap_or_else(|e| panic!("{e}")))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn js(v: Value) -> Vec<u8> {
+        serde_json::to_vec(&v).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The set with member `name` of the first key replaced (`Null` removes it).
+    fn edit(mut set: Value, name: &str, value: Value) -> Vec<u8> {
+        if let Some(key) = set
+            .get_mut("keys")
+            .and_then(|k| k.get_mut(0))
+            .and_then(Value::as_object_mut)
+        {
+            if value.is_null() {
+                key.remove(name);
+            } else {
+                key.insert(name.into(), value);
+            }
+        }
+        js(set)
+    }
+
+    #[rstest]
+    #[case::valid(200, |s| js(s), Outcome::Pass, "")]
+    #[case::http_error(404, |s| js(s), Outcome::Fail, "the JWKS URL answers 2xx")]
+    #[case::not_json(200, |_| b"<html>keys</html>".to_vec(), Outcome::Fail, "the body is JSON")]
+    #[case::bare_key(200, |s: Value| js(s["keys"][0].clone()), Outcome::Fail, "the body is a JWK Set")]
+    #[case::no_keys(200, |_| js(json!({"keys": []})), Outcome::Fail, "at least one key")]
+    #[case::no_kid(200, |s| edit(s, "kid", Value::Null), Outcome::Fail, "every key has a kid")]
+    #[case::empty_kid(200, |s| edit(s, "kid", json!("")), Outcome::Fail, "every key has a kid")]
+    #[case::not_rsa(200, |s| edit(s, "kty", json!("EC")), Outcome::Fail, "RSA key")]
+    #[case::no_modulus(200, |s| edit(s, "n", Value::Null), Outcome::Fail, "n and e")]
+    #[case::bad_exponent(200, |s| edit(s, "e", json!("!!")), Outcome::Fail, "n and e")]
+    #[case::private_d(200, |s| edit(s, "d", json!("AQAB")), Outcome::Fail, "private members")]
+    #[case::private_qi(200, |s| edit(s, "qi", json!("AQAB")), Outcome::Fail, "private members")]
+    #[case::no_alg(200, |s| edit(s, "alg", Value::Null), Outcome::Warn, "alg RS256")]
+    #[case::other_alg(200, |s| edit(s, "alg", json!("RS512")), Outcome::Warn, "alg RS256")]
+    fn jwks_rules(
+        #[case] status: u16,
+        #[case] body: fn(Value) -> Vec<u8>,
+        #[case] want: Outcome,
+        #[case] failing: &str,
+    ) {
+        let v = judge_jwks(status, &body(valid_set()));
+        assert_eq!(v.outcome(), want, "{v:#?}");
+        let first_bad = v.checks.iter().find(|c| c.outcome != Outcome::Pass);
+        match first_bad {
+            None => assert!(failing.is_empty(), "{v:#?}"),
+            Some(c) => assert!(c.name.contains(failing), "{} in {v:#?}", c.name),
+        }
+    }
+
+    #[test]
+    fn a_kid_reused_for_two_rsa_keys_fails() {
+        let a = valid_set();
+        let b = valid_set();
+        let kid = a["keys"][0]["kid"].clone();
+        let mut second = b["keys"][0].clone();
+        second["kid"] = kid;
+        let set = json!({"keys": [a["keys"][0].clone(), second]});
+        let v = judge_jwks(200, &js(set));
+        assert_eq!(v.outcome(), Outcome::Fail, "{v:#?}");
+        assert!(
+            v.checks
+                .iter()
+                .any(|c| c.outcome == Outcome::Fail && c.name.contains("no kid identifies two")),
+            "{v:#?}"
+        );
+    }
 }

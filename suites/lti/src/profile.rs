@@ -73,6 +73,12 @@ pub struct LtiToolProfile {
     /// launch with the launch's cookies; default: the tool calls on launch.
     #[serde(default)]
     pub services_trigger_url: Option<HttpUrl>,
+    /// A Deep Linking `target_link_uri` at which the tool answers as if the user
+    /// had cancelled its selection (a harness cannot press a picker's cancel
+    /// button, so the tool documents a launch target that does). Without it the
+    /// cancel case (`lti.tool.dl.cancel`) is left for human review.
+    #[serde(default)]
+    pub dl_cancel_url: Option<HttpUrl>,
 }
 
 impl LtiToolProfile {
@@ -136,6 +142,11 @@ platform_listen = "127.0.0.1:9001"
 # same browser session (with the tool's cookies). Omit it if your tool makes
 # its service calls during the launch itself.
 # services_trigger_url = "https://tool.example/lti/sync"
+# A Deep Linking launch URL (target_link_uri) at which your tool behaves as if
+# the user pressed "cancel" in its picker: it must still post a response with no
+# content items to deep_link_return_url (Deep Linking 2.0 §2.3). Without it the
+# cancel case is left for human review.
+# dl_cancel_url = "https://tool.example/lti/launch?dl_action=cancel"
 "#;
 
 /// The `[lti-tool]` profile text for a tool registered with the given values
@@ -169,7 +180,9 @@ pub fn demo_profile(
 }
 
 /// [`demo_profile`] plus the tool's JWKS URL, which enables the Deep Linking
-/// response case (the `[lti-tool]` table is the last one of the text).
+/// response case, and the Deep Linking cancel URL of the reference tool's
+/// convention: `launch_url` with [`accredit_mock_tool::DL_CANCEL_QUERY`] (the
+/// `[lti-tool]` table is the last one of the text).
 #[allow(clippy::too_many_arguments)]
 pub fn demo_profile_with_jwks(
     candidate_name: &str,
@@ -193,7 +206,19 @@ pub fn demo_profile_with_jwks(
         success_marker,
     );
     out.push_str(&format!("jwks_url = {}\n", toml_string(jwks_url)));
+    if let Some(cancel) = dl_cancel_url(launch_url) {
+        out.push_str(&format!("dl_cancel_url = {}\n", toml_string(&cancel)));
+    }
     out
+}
+
+/// `launch_url` with the reference tool's cancel parameter appended
+/// ([`accredit_mock_tool::DL_CANCEL_QUERY`]); `None` when it is not a URL.
+pub fn dl_cancel_url(launch_url: &str) -> Option<String> {
+    let (name, value) = accredit_mock_tool::DL_CANCEL_QUERY.split_once('=')?;
+    let mut u = url::Url::parse(launch_url).ok()?;
+    u.query_pairs_mut().append_pair(name, value);
+    Some(u.to_string())
 }
 
 /// A TOML basic string.

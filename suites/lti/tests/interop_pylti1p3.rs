@@ -149,6 +149,16 @@ fn expected() -> Vec<(&'static str, Outcome)> {
         // valid (iat)" (jwt/api_jwt.py:483); pylti1p3 offers no leeway setting.
         // Leeway is a MAY in SEC 5.1.2 (field issue pylti1.3#146): a warning.
         ("lti.tool.sec.clock-skew.within-leeway", Outcome::Warn),
+        // Deep Linking request accepting only `link` items: pylti1p3 refuses
+        // it before the app sees it. `validate` runs the message validators
+        // (message_launch.py:306-323, `validate_message` at 744), and
+        // `DeepLinkMessageValidator.validate` raises LtiException("Must support
+        // resource link placement types") whenever accept_types lacks
+        // `ltiResourceLink` (message_validators/deep_link.py:20-23), although
+        // DL 4.4.1 lets a platform accept any subset of types. Nothing
+        // unaccepted comes back, but the user is left on a 401 page instead of
+        // being returned to the platform (DL 2.3, SHOULD): a warning.
+        ("lti.tool.dl.accept-types", Outcome::Warn),
         // NRPS paging: `make_service_request` lowercases the whole Link header
         // before extracting the next URL (service_connector.py:131-138,
         // `link_header.replace("\n", " ").lower().strip()`), and `get_members`

@@ -4,7 +4,7 @@
 mod common;
 
 /// Cases in the lti-tool catalog.
-const CASES: usize = 62;
+const CASES: usize = 66;
 
 use std::time::Duration;
 
@@ -110,6 +110,10 @@ fn expected(fault: Fault) -> Vec<(&'static str, Outcome)> {
             ("lti.tool.oidc.target-link-uri-query", Outcome::Fail),
             ("lti.tool.dl.request", Outcome::Fail),
             ("lti.tool.dl.response", Outcome::Error),
+            ("lti.tool.dl.launch-returned-link", Outcome::Error),
+            // A refused Deep Linking request strands the user (DL 2.3, SHOULD).
+            ("lti.tool.dl.accept-types", Outcome::Warn),
+            ("lti.tool.dl.cancel", Outcome::Error),
             ("lti.tool.nrps.memberships", Outcome::Error),
             ("lti.tool.nrps.paging", Outcome::Error),
             ("lti.tool.ags.launch", Outcome::Fail),
@@ -149,13 +153,44 @@ fn expected(fault: Fault) -> Vec<(&'static str, Outcome)> {
         Fault::NoLeeway => vec![("lti.tool.sec.clock-skew.within-leeway", Outcome::Warn)],
         Fault::ExcessiveLeeway => vec![("lti.tool.sec.clock-skew.beyond-leeway", Outcome::Fail)],
         Fault::NoJwksRefetch => vec![("lti.tool.sec.kid-rotation", Outcome::Warn)],
-        Fault::DropTargetQuery => vec![("lti.tool.oidc.target-link-uri-query", Outcome::Fail)],
+        // The cancel target (`?dl_action=cancel`) loses its query too: the
+        // tool refuses that Deep Linking request, so the cancel is not tested.
+        Fault::DropTargetQuery => vec![
+            ("lti.tool.oidc.target-link-uri-query", Outcome::Fail),
+            ("lti.tool.dl.cancel", Outcome::Error),
+        ],
         // The platform refuses the authentication request: the cases that judge
         // its shape fail ("lti_message_hint echoed unaltered"), every other case
         // cannot deliver its id_token and is an error, never a pass.
-        Fault::DlNoData | Fault::DlWrongAudience | Fault::DlForeignKey => {
-            vec![("lti.tool.dl.response", Outcome::Fail)]
+        // A platform creates no link from a refused response: nothing to launch.
+        Fault::DlNoData | Fault::DlWrongAudience | Fault::DlForeignKey => vec![
+            ("lti.tool.dl.response", Outcome::Fail),
+            ("lti.tool.dl.launch-returned-link", Outcome::Error),
+        ],
+        Fault::IgnoresAcceptTypes | Fault::IgnoresAcceptMultiple => {
+            vec![("lti.tool.dl.accept-types", Outcome::Fail)]
         }
+        // Redirecting back after a cancel is a SHOULD (DL 2.3).
+        Fault::NoResponseOnCancel => vec![("lti.tool.dl.cancel", Outcome::Warn)],
+        Fault::JwksLeaksPrivateKey => vec![("lti.tool.sec.jwks", Outcome::Fail)],
+        // Without a kid the platform finds no key for the tool's signatures:
+        // the Deep Linking response and every client assertion are refused.
+        // (as with NrpsWrongAssertionAudience, no NRPS or AGS call follows).
+        Fault::JwksWithoutKid => vec![
+            ("lti.tool.sec.jwks", Outcome::Fail),
+            ("lti.tool.dl.response", Outcome::Fail),
+            ("lti.tool.dl.launch-returned-link", Outcome::Error),
+            ("lti.tool.nrps.memberships", Outcome::Fail),
+            ("lti.tool.nrps.paging", Outcome::Error),
+            ("lti.tool.ags.gradebook", Outcome::Fail),
+            ("lti.tool.ags.lineitem", Outcome::Fail),
+            ("lti.tool.ags.score", Outcome::Fail),
+            ("lti.tool.ags.scores-url", Outcome::Fail),
+            ("lti.tool.ags.media-types", Outcome::Fail),
+            ("lti.tool.ags.results", Outcome::Fail),
+            ("lti.tool.ags.token-retry", Outcome::Fail),
+            ("lti.tool.ags.lineitem-claim", Outcome::Fail),
+        ],
         Fault::NrpsNoPaging => vec![("lti.tool.nrps.paging", Outcome::Fail)],
         // The token is refused, so no memberships request follows; the AGS
         // calls share the client assertion, so none of them comes either (the
@@ -210,6 +245,8 @@ fn expected(fault: Fault) -> Vec<(&'static str, Outcome)> {
             accredit_suite_lti::LtiToolSuite
                 .catalog()
                 .into_iter()
+                // The only case without a launch: it reads the tool's JWKS.
+                .filter(|m| m.id != "lti.tool.sec.jwks")
                 .map(|m| {
                     // The valid-launch variants check the auth request's shape too.
                     let variant = m.id.starts_with("lti.tool.core.launch.instructor.")
@@ -259,6 +296,11 @@ fn expected(fault: Fault) -> Vec<(&'static str, Outcome)> {
 #[case::ags_extra_scope(Fault::AgsExtraScope)]
 #[case::ags_line_item_no_label(Fault::AgsLineItemNoLabel)]
 #[case::ags_no_results_read(Fault::AgsNoResultsRead)]
+#[case::ignores_accept_types(Fault::IgnoresAcceptTypes)]
+#[case::ignores_accept_multiple(Fault::IgnoresAcceptMultiple)]
+#[case::no_response_on_cancel(Fault::NoResponseOnCancel)]
+#[case::jwks_without_kid(Fault::JwksWithoutKid)]
+#[case::jwks_leaks_private_key(Fault::JwksLeaksPrivateKey)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_fault_fails_exactly_its_cases(#[case] fault: Fault) {
     let (tool, profile) = reference_tool(vec![fault]).await;

@@ -17,7 +17,12 @@ variables). Endpoints:
                     library's reason. Any other exception propagates (Flask 500),
                     as in an app that only catches pylti1p3's LtiException.
                     A Deep Linking request is answered with pylti1p3's
-                    auto-submitting response form (one ltiResourceLink item);
+                    auto-submitting response form: one ltiResourceLink item
+                    (pylti1p3 itself refuses a request whose accept_types lack
+                    ltiResourceLink, so no other type is ever asked for), or
+                    no item when the request targets /launch?dl_action=cancel
+                    (the app's documented "cancel" target, standing for the
+                    picker's cancel button);
                     a launch with the NRPS claim reads every memberships page
                     (pylti1p3's service connector: token, then Link rel=next);
                     a launch with the AGS claim finds or creates the line item
@@ -38,6 +43,7 @@ import html
 import os
 import secrets
 import sys
+import urllib.parse
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -153,13 +159,7 @@ def create_app(args):
         except LtiException as e:
             return page(401, "LTI launch refused", str(e))
         if message_launch.is_deep_link_launch():
-            resource = (
-                DeepLinkResource()
-                .set_url(launch_url)
-                .set_title("pylti1p3 activity")
-                .set_custom_params({"activity": "pylti1p3-1"})
-            )
-            return message_launch.get_deep_link().output_response_form([resource])
+            return deep_link_response(message_launch, data)
         user = data.get("name") or data.get("sub") or "anonymous"
         text = f"User: {user}"
         if message_launch.has_nrps():
@@ -172,6 +172,24 @@ def create_app(args):
         if message_launch.has_ags():
             text += "; " + grade(message_launch, data)
         return page(200, SUCCESS_MARKER, text)
+
+    def deep_link_response(message_launch, data):
+        # What an app does with a Deep Linking request. pylti1p3 has already
+        # refused any request whose accept_types lack ltiResourceLink
+        # (message_validators/deep_link.py:20-23), so one resource link always
+        # fits; one item also fits accept_multiple = false.
+        target = data.get("https://purl.imsglobal.org/spec/lti/claim/target_link_uri", "")
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(target).query)
+        if query.get("dl_action") == ["cancel"]:
+            # The user cancelled: DL 2.3 asks for a response all the same.
+            return message_launch.get_deep_link().output_response_form([])
+        resource = (
+            DeepLinkResource()
+            .set_url(launch_url)
+            .set_title("pylti1p3 activity")
+            .set_custom_params({"activity": "pylti1p3-1"})
+        )
+        return message_launch.get_deep_link().output_response_form([resource])
 
     def grade(message_launch, data):
         # What a tool does with the AGS claim, the way pylti1p3 documents it:

@@ -42,6 +42,8 @@ mod ags;
 pub mod caliper;
 mod config;
 mod launch;
+pub mod oneroster;
+pub mod probe;
 mod services;
 
 use std::collections::HashMap;
@@ -56,6 +58,7 @@ use accredit_core::evidence::{Recorder, record_layer};
 use accredit_core::jose::{JoseError, JwkSet, SigningKey};
 
 pub use config::{Fault, Registration, ToolConfig, load_config};
+pub use launch::DL_CANCEL_QUERY;
 
 /// OIDC login initiation path.
 pub const LOGIN_PATH: &str = "/lti/login";

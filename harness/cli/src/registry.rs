@@ -11,11 +11,13 @@ use accredit_core::{Suite, SuiteKind};
 pub fn all() -> Vec<Arc<dyn Suite>> {
     vec![
         Arc::new(accredit_suite_lti::LtiToolSuite),
+        Arc::new(accredit_suite_lti::LtiPlatformSuite),
         Arc::new(accredit_suite_caliper::CaliperSuite),
         Arc::new(accredit_suite_caliper::CaliperSensorSuite),
         Arc::new(accredit_suite_caliper::CaliperEndpointSuite),
         Arc::new(accredit_suite_oneroster::OneRosterCsvSuite),
         Arc::new(accredit_suite_oneroster::OneRosterProviderSuite),
+        Arc::new(accredit_suite_oneroster::OneRosterConsumerSuite),
     ]
 }
 

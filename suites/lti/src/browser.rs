@@ -18,14 +18,19 @@
 //! browser launch is judged by exactly the same code as an HTTP one. The cookies
 //! Chromium refused to store or to send, with its reasons (`SameSiteLax`,
 //! `ThirdPartyPhaseout`...), are kept as notes for the case log: that is the
-//! evidence of why a launch failed in a browser.
+//! evidence of why a launch failed in a browser. Every page load, redirect and
+//! form post Chromium made (the platform page's too) also goes into the case
+//! evidence as an exchange recorded by `chromium`
+//! ([`BrowserLaunch::record_exchanges`], conversion in `chromium_log`, shared
+//! with the platform side's scripted launches), so a reviewer reads the
+//! browser's requests, its cookies (redacted) and the decoded `id_token` of the
+//! `form_post` exactly like the HTTP user agent's.
 //!
 //! Resources: one chromedriver per suite run ([`BrowserDriver`], in its own
 //! process group, killed with the Chromium processes it started on shutdown or
 //! drop); one browser session with a fresh profile (fresh cookies) per launch;
 //! every WebDriver command and wait bounded by the case's remaining time.
 
-use std::collections::HashMap;
 use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -39,9 +44,11 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use url::Url;
 
-use accredit_core::http::Captured;
+use accredit_core::CaseCx;
+use accredit_core::reports::Direction;
 use accredit_core::suite::BrowserSettings;
 
+use crate::chromium_log::{self, ChromiumHop, NetLog, Scope};
 use crate::ua::{Hop, Nav};
 
 /// Longest chromedriver may take to answer `/status` after it is spawned.
@@ -273,7 +280,7 @@ impl BrowserDriver {
     }
 
     /// A new session with a fresh profile (no cookies), within `budget`.
-    async fn session(&self, budget: Duration) -> Result<Session, BrowserError> {
+    pub(crate) async fn session(&self, budget: Duration) -> Result<Session, BrowserError> {
         let profile = tempfile::Builder::new()
             .prefix("accredit-chromium-")
             .tempdir()
@@ -360,8 +367,8 @@ impl Drop for BrowserDriver {
     }
 }
 
-struct Session {
-    client: Client,
+pub(crate) struct Session {
+    pub(crate) client: Client,
     /// Removed after the session is closed (the browser is gone by then).
     _profile: tempfile::TempDir,
 }
@@ -369,7 +376,7 @@ struct Session {
 impl Session {
     /// Ends the session (bounded); a session that does not close is killed with
     /// chromedriver's process group at shutdown.
-    async fn close(self) {
+    pub(crate) async fn close(self) {
         let Session { client, _profile } = self;
         if tokio::time::timeout(CLOSE_TIMEOUT, client.close())
             .await
@@ -396,9 +403,44 @@ pub struct BrowserLaunch {
     pub cookie_notes: Vec<String>,
     /// A PNG screenshot of the platform page with the iframe, if one was taken.
     pub screenshot: Option<Vec<u8>>,
+    /// Every document request Chromium made (the platform page's too), for the
+    /// evidence; the last iframe one carries the final document.
+    chromium: Vec<ChromiumHop>,
+    /// The harness platform's port: requests to it are harness-to-mock.
+    platform_port: u16,
 }
 
 impl BrowserLaunch {
+    /// Writes every page load, redirect and form post Chromium made into the
+    /// case evidence as exchanges (`recorded_by: "chromium"`): the platform page
+    /// and the platform's endpoints as harness-to-mock, everything else (the
+    /// tool) as harness-to-candidate; bodies capped, JWTs decoded, redacted as
+    /// every recorded exchange. Returns how many were recorded.
+    ///
+    /// Why here and not while driving: the evidence needs the case's redactor,
+    /// and the launch is read back from Chromium only once it has settled.
+    pub fn record_exchanges(&self, cx: &CaseCx) -> usize {
+        let redactor = cx.evidence.redactor();
+        for c in &self.chromium {
+            let to_platform = is_loopback(&c.hop.nav.url)
+                && c.hop.nav.url.port_or_known_default() == Some(self.platform_port);
+            let direction = if to_platform {
+                Direction::HarnessToMock
+            } else {
+                Direction::HarnessToCandidate
+            };
+            cx.evidence.push(chromium_log::exchange(
+                &c.hop,
+                &c.request_headers,
+                c.started_at.as_deref(),
+                c.duration_ms,
+                direction,
+                redactor,
+            ));
+        }
+        self.chromium.len()
+    }
+
     /// The screenshot as a `data:` URL, for the case log.
     pub fn screenshot_data_url(&self) -> Option<String> {
         self.screenshot.as_ref().map(|png| {
@@ -407,6 +449,15 @@ impl BrowserLaunch {
                 base64::engine::general_purpose::STANDARD.encode(png)
             )
         })
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
@@ -422,7 +473,7 @@ fn page_host(login: &Url) -> &'static str {
     }
 }
 
-async fn cmd<T>(
+pub(crate) async fn cmd<T>(
     what: &str,
     left: Duration,
     fut: impl Future<Output = Result<T, fantoccini::error::CmdError>>,
@@ -512,14 +563,14 @@ async fn drive(
     )
     .await?;
 
-    let mut net = NetLog::default();
+    let mut net = NetLog::new(Scope::Subframes);
     let mut last_href = String::new();
     let mut quiet = 0u32;
     loop {
         if left().is_zero() {
             return Err(BrowserError::Unsettled {
                 at: last_href,
-                hops: net.hops.len(),
+                hops: net.hops.iter().filter(|h| !h.top).count(),
             });
         }
         tokio::time::sleep(POLL.min(left())).await;
@@ -583,13 +634,18 @@ async fn drive(
         .await
         .ok();
     let cookie_notes = std::mem::take(&mut net.notes);
-    let mut hops = net.into_hops();
-    if let Some(last) = hops.last_mut() {
-        last.response.body = html.into_bytes().into();
-        if final_url.starts_with("chrome-error:") && last.status != 0 {
-            last.status = 0;
+    let mut chromium = net.finish();
+    if let Some(last) = chromium.iter_mut().rev().find(|c| !c.top) {
+        last.hop.response.body = html.into_bytes().into();
+        if final_url.starts_with("chrome-error:") && last.hop.status != 0 {
+            last.hop.status = 0;
         }
     }
+    let hops = chromium
+        .iter()
+        .filter(|c| !c.top)
+        .map(|c| c.hop.clone())
+        .collect();
     Ok(BrowserLaunch {
         page_url: page.to_string(),
         hops,
@@ -597,6 +653,8 @@ async fn drive(
         text,
         cookie_notes,
         screenshot,
+        chromium,
+        platform_port,
     })
 }
 
@@ -633,7 +691,7 @@ where
 
 /// chromedriver's log endpoint, for the `performance` log (DevTools events).
 #[derive(Debug)]
-struct PerfLog;
+pub(crate) struct PerfLog;
 
 impl WebDriverCompatibleCommand for PerfLog {
     fn endpoint(&self, base_url: &Url, session_id: Option<&str>) -> Result<Url, url::ParseError> {
@@ -646,260 +704,6 @@ impl WebDriverCompatibleCommand for PerfLog {
     fn method_and_body(&self, _request_url: &Url) -> (Method, Option<String>) {
         (Method::POST, Some(r#"{"type":"performance"}"#.to_string()))
     }
-}
-
-/// The iframe's document requests, rebuilt from DevTools `Network.*` events.
-#[derive(Debug, Default)]
-struct NetLog {
-    /// Events absorbed so far (document ones only).
-    events: usize,
-    /// The top-level frame (the platform page): its requests are not hops.
-    main_frame: Option<String>,
-    hops: Vec<PendingHop>,
-    /// requestId → index of its current hop (a redirect reuses the id).
-    current: HashMap<String, usize>,
-    notes: Vec<String>,
-}
-
-#[derive(Debug)]
-struct PendingHop {
-    nav: Nav,
-    status: Option<u16>,
-    headers: reqwest::header::HeaderMap,
-    failure: Option<String>,
-}
-
-impl NetLog {
-    fn absorb(&mut self, log: &Value) {
-        let Some(entries) = log.as_array() else {
-            return;
-        };
-        for entry in entries {
-            let Some(msg) = entry
-                .get("message")
-                .and_then(Value::as_str)
-                .and_then(|m| serde_json::from_str::<Value>(m).ok())
-            else {
-                continue;
-            };
-            let method = msg
-                .pointer("/message/method")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let Some(params) = msg.pointer("/message/params") else {
-                continue;
-            };
-            self.event(method, params);
-        }
-    }
-
-    fn event(&mut self, method: &str, p: &Value) {
-        let id = p
-            .get("requestId")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        match method {
-            "Network.requestWillBeSent"
-                if p.get("type").and_then(Value::as_str) == Some("Document") =>
-            {
-                let frame = p
-                    .get("frameId")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                if self.main_frame.is_none() {
-                    self.main_frame = Some(frame.clone());
-                }
-                if self.main_frame.as_deref() == Some(frame.as_str()) {
-                    return;
-                }
-                self.events += 1;
-                if let (Some(r), Some(&i)) = (p.get("redirectResponse"), self.current.get(&id))
-                    && let Some(h) = self.hops.get_mut(i)
-                {
-                    h.status = r.get("status").and_then(Value::as_u64).map(|s| s as u16);
-                    h.headers = headers(r.get("headers"));
-                }
-                let Some(nav) = nav_of(p.get("request")) else {
-                    return;
-                };
-                self.current.insert(id, self.hops.len());
-                self.hops.push(PendingHop {
-                    nav,
-                    status: None,
-                    headers: reqwest::header::HeaderMap::new(),
-                    failure: None,
-                });
-            }
-            "Network.responseReceived" => {
-                if let Some(h) = self.current.get(&id).and_then(|&i| self.hops.get_mut(i)) {
-                    self.events += 1;
-                    let r = p.get("response");
-                    h.status = r
-                        .and_then(|r| r.get("status"))
-                        .and_then(Value::as_u64)
-                        .map(|s| s as u16);
-                    h.headers = headers(r.and_then(|r| r.get("headers")));
-                }
-            }
-            "Network.loadingFailed" => {
-                if let Some(h) = self.current.get(&id).and_then(|&i| self.hops.get_mut(i)) {
-                    self.events += 1;
-                    let text = p
-                        .get("errorText")
-                        .and_then(Value::as_str)
-                        .unwrap_or("failed");
-                    let blocked = p
-                        .get("blockedReason")
-                        .or_else(|| p.get("corsErrorStatus"))
-                        .map(|b| format!(" (blocked: {b})"))
-                        .unwrap_or_default();
-                    h.failure = Some(format!("{text}{blocked}"));
-                }
-            }
-            "Network.requestWillBeSentExtraInfo" => {
-                let url = self.url_of(&id);
-                for c in p
-                    .get("associatedCookies")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    let reasons = reasons(c.get("blockedReasons"));
-                    if !reasons.is_empty() {
-                        let name = c
-                            .pointer("/cookie/name")
-                            .and_then(Value::as_str)
-                            .unwrap_or("?");
-                        self.notes.push(format!(
-                            "Chromium did not send cookie `{name}` ({reasons}) with {url}"
-                        ));
-                    }
-                }
-            }
-            "Network.responseReceivedExtraInfo" => {
-                for c in p
-                    .get("blockedCookies")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    let reasons = reasons(c.get("blockedReasons"));
-                    let line = c.get("cookieLine").and_then(Value::as_str).unwrap_or("?");
-                    // (No URL: this event may come after the redirect it
-                    // belongs to has already started the next request.)
-                    self.notes.push(format!(
-                        "Chromium refused to store a cookie ({reasons}): `{line}`"
-                    ));
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn url_of(&self, id: &str) -> String {
-        self.current
-            .get(id)
-            .and_then(|&i| self.hops.get(i))
-            .map(|h| h.nav.url.to_string())
-            .unwrap_or_else(|| "a request outside the iframe".into())
-    }
-
-    /// Whether a document request of the iframe is still waiting for its answer.
-    fn in_flight(&self) -> bool {
-        self.hops
-            .last()
-            .is_some_and(|h| h.status.is_none() && h.failure.is_none())
-    }
-
-    fn into_hops(self) -> Vec<Hop> {
-        self.hops
-            .into_iter()
-            .map(|h| {
-                let status = if h.failure.is_some() {
-                    0
-                } else {
-                    h.status.unwrap_or(0)
-                };
-                let body = h
-                    .failure
-                    .map(|f| format!("the browser did not load this page: {f}"))
-                    .unwrap_or_default();
-                Hop {
-                    status,
-                    seq: usize::MAX,
-                    response: Captured {
-                        status: reqwest::StatusCode::from_u16(status)
-                            .unwrap_or(reqwest::StatusCode::BAD_GATEWAY),
-                        headers: h.headers,
-                        url: h.nav.url.clone(),
-                        body: body.into_bytes().into(),
-                        seq: usize::MAX,
-                    },
-                    nav: h.nav,
-                }
-            })
-            .collect()
-    }
-}
-
-fn reasons(v: Option<&Value>) -> String {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default()
-}
-
-fn headers(v: Option<&Value>) -> reqwest::header::HeaderMap {
-    let mut map = reqwest::header::HeaderMap::new();
-    for (k, v) in v.and_then(Value::as_object).into_iter().flatten() {
-        let value = v.as_str().unwrap_or_default();
-        // DevTools joins repeated headers with newlines.
-        for part in value.split('\n') {
-            if let (Ok(name), Ok(val)) = (
-                reqwest::header::HeaderName::from_bytes(k.as_bytes()),
-                reqwest::header::HeaderValue::from_str(part),
-            ) {
-                map.append(name, val);
-            }
-        }
-    }
-    map
-}
-
-fn nav_of(request: Option<&Value>) -> Option<Nav> {
-    let r = request?;
-    let url = Url::parse(r.get("url")?.as_str()?).ok()?;
-    let method = Method::from_bytes(r.get("method")?.as_str()?.as_bytes()).ok()?;
-    let form = r
-        .get("postData")
-        .and_then(Value::as_str)
-        .map(|body| {
-            url::form_urlencoded::parse(body.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect()
-        })
-        .or_else(|| {
-            // Newer Chromium: the body as entries of base64 bytes.
-            r.get("postDataEntries").and_then(Value::as_array).map(|e| {
-                let bytes: Vec<u8> = e
-                    .iter()
-                    .filter_map(|x| x.get("bytes").and_then(Value::as_str))
-                    .filter_map(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-                    .flatten()
-                    .collect();
-                url::form_urlencoded::parse(&bytes)
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect()
-            })
-        })
-        .unwrap_or_default();
-    Some(Nav { method, url, form })
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -990,7 +794,7 @@ mod tests {
 
     #[test]
     fn document_requests_of_the_iframe_become_hops() {
-        let mut net = NetLog::default();
+        let mut net = NetLog::new(Scope::Subframes);
         net.absorb(&launch_log());
         assert!(!net.in_flight());
         let notes = net.notes.clone();
@@ -1040,7 +844,7 @@ mod tests {
 
     #[test]
     fn a_navigation_without_answer_is_in_flight_and_a_failed_one_is_not() {
-        let mut net = NetLog::default();
+        let mut net = NetLog::new(Scope::Subframes);
         net.absorb(&Value::Array(vec![
             doc_request("top", "F0", "GET", "http://localhost:1/", json!({})),
             doc_request("r1", "F1", "GET", "http://127.0.0.1:2/lti/login", json!({})),
@@ -1059,7 +863,7 @@ mod tests {
 
     #[test]
     fn garbage_in_the_log_is_ignored() {
-        let mut net = NetLog::default();
+        let mut net = NetLog::new(Scope::Subframes);
         net.absorb(&json!([1, "x", { "message": "not json" }, { "message": "{\"message\":{}}" }]));
         net.absorb(&json!({ "not": "an array" }));
         assert!(net.into_hops().is_empty());

@@ -202,7 +202,7 @@ pub fn snippet(text: &str) -> String {
 
 /// Whether the start of `text` holds a NUL, or more than a tenth of control or
 /// replacement characters (what lossy decoding makes of bytes that are not UTF-8).
-fn looks_binary(text: &str) -> bool {
+pub(crate) fn looks_binary(text: &str) -> bool {
     let mut total = 0usize;
     let mut odd = 0usize;
     for c in text.chars().take(1024) {
@@ -354,6 +354,7 @@ pub async fn run_user_launch(
         )
         .await
         .map_err(|e| format!("--browser: {e}"))?;
+    launch.record_exchanges(cx);
     log_browser_launch(cx, &launch);
     if launch.hops.is_empty() {
         log_screenshot(cx, &launch);

@@ -28,10 +28,12 @@
 pub mod ags;
 pub mod browser;
 pub mod cases;
+pub(crate) mod chromium_log;
 pub mod flow;
 pub mod html;
 pub mod launch_variants;
 pub mod payloads;
+pub mod platform;
 pub mod profile;
 pub mod ua;
 
@@ -44,6 +46,7 @@ use accredit_mock_platform::{ClientRegistration, PlatformConfig};
 
 pub use accredit_mock_platform::{endpoints_for, reserve_port};
 pub use profile::{LtiToolProfile, demo_profile, demo_profile_with_jwks};
+pub use platform::{LtiPlatformSuite, PLATFORM_SUITE_ID};
 
 /// Suite id and profile table name.
 pub const TOOL_SUITE_ID: &str = "lti-tool";

@@ -3,18 +3,13 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use accredit_core::Suite;
-use accredit_core::evidence::EvidenceRouter;
 use accredit_core::profile::ProfileDoc;
-use accredit_core::reports::Redactor;
-use accredit_core::runner::{self, NoProgress, PreparedSuite, RunRecord, RunnerOptions};
-use accredit_core::suite::SuiteStart;
+use accredit_core::runner::{self, OneShot, RunRecord, RunnerOptions};
 use accredit_mock_tool::{Fault, RunningTool, SUCCESS_MARKER, start_reference_tool_for_demo};
 use accredit_suite_lti::{LtiToolSuite, demo_profile_with_jwks, endpoints_for, reserve_port};
-use tokio_util::sync::CancellationToken;
 
 /// The issuer the tests' reference tools trust.
 pub const ISSUER: &str = "https://platform.accredit.test";
@@ -66,43 +61,21 @@ pub async fn run_suite(profile: &str, case_timeout: Duration) -> RunRecord {
     let suite = LtiToolSuite;
     let doc = ProfileDoc::parse("test-profile.toml", profile, &[suite.id()])
         .unwrap_or_else(|e| panic!("profile: {e}\n{profile}"));
-    let redactor = Redactor::default();
-    let router = EvidenceRouter::new(redactor.clone());
-    let run = suite
-        .start(SuiteStart {
-            profile: Some(&doc),
-            inputs: &[],
-            schema_dir: None,
-            router: router.clone(),
-            redactor: redactor.clone(),
-            case_timeout,
-            browser: None,
-        })
-        .await
-        .unwrap_or_else(|e| panic!("suite start: {e}"));
-    let prepared = vec![PreparedSuite {
-        id: suite.id().to_string(),
-        cases: suite.catalog(),
-        run: Arc::from(run),
-    }];
     let opts = RunnerOptions {
         jobs: 4,
         case_timeout,
         ..RunnerOptions::default()
     };
-    let record = runner::run(
-        &prepared,
+    runner::run_suite(
+        &suite,
+        OneShot {
+            profile: Some(&doc),
+            ..OneShot::default()
+        },
         &opts,
-        &router,
-        &redactor,
-        &NoProgress,
-        &CancellationToken::new(),
     )
-    .await;
-    for p in &prepared {
-        p.run.shutdown().await; // stops the mock platform, as the CLI does
-    }
-    record
+    .await
+    .unwrap_or_else(|e| panic!("suite start: {e}"))
 }
 
 /// `(case id, outcome)` of every case that did not pass.

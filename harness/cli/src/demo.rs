@@ -87,11 +87,13 @@ pub async fn run(o: DemoOpts) -> Result<Exit, CliError> {
         eprintln!("\n== {} — {}", suite.id(), suite.title());
         let out = match suite.id() {
             accredit_suite_lti::TOOL_SUITE_ID => lti_tool(&o, suite).await?,
+            accredit_suite_lti::PLATFORM_SUITE_ID => lti_platform(&o, suite).await?,
             "caliper" => caliper(&o, suite).await?,
             accredit_suite_caliper::SENSOR_SUITE_ID => caliper_sensor(&o, suite).await?,
             accredit_suite_caliper::ENDPOINT_SUITE_ID => caliper_endpoint(&o, suite).await?,
             "oneroster-csv" => oneroster_csv(&o, suite).await?,
             "oneroster-provider" => oneroster_provider(&o, suite).await?,
+            accredit_suite_oneroster::CONSUMER_SUITE_ID => oneroster_consumer(&o, suite).await?,
             other => {
                 return Err(CliError::harness(anyhow::anyhow!(
                     "the demo has no reference candidate for suite `{other}` (add one in harness/cli/src/demo.rs)"
@@ -171,6 +173,96 @@ async fn lti_tool(o: &DemoOpts, suite: Arc<dyn Suite>) -> Result<RunOutput, CliE
         .map_err(CliError::harness)?;
     let result = pipeline::execute(request(o, suite, Some(profile), Vec::new())).await;
     tool.shutdown().await;
+    result
+}
+
+/// `lti-platform`: the reference platform (mock-platform's reference mode) with
+/// the harness tool registered at a reserved loopback port; the tool's RSA key is
+/// generated fresh and written under `out/secrets/` (the profile names the file).
+async fn lti_platform(o: &DemoOpts, suite: Arc<dyn Suite>) -> Result<RunOutput, CliError> {
+    const CLIENT_ID: &str = "accredit-tool";
+    const DEPLOYMENT_ID: &str = "deployment-1";
+    let tool_listen = accredit_suite_lti::reserve_port()
+        .context("reserving a loopback port for the harness tool")
+        .map_err(CliError::harness)?;
+    let tool = format!("http://{tool_listen}");
+    let platform = accredit_mock_platform::start_reference_platform(
+        accredit_mock_platform::ClientRegistration {
+            client_id: CLIENT_ID.into(),
+            redirect_uris: vec![format!("{tool}/lti/launch")],
+            deployment_ids: vec![DEPLOYMENT_ID.into()],
+            login_url: Some(format!("{tool}/lti/login")),
+            target_link_uri: Some(format!("{tool}/lti/launch")),
+            jwks_url: Some(format!("{tool}/lti/jwks")),
+        },
+        Vec::new(),
+    )
+    .await
+    .context("starting the reference LTI platform")
+    .map_err(CliError::harness)?;
+    let dir = o.out.join("secrets");
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("creating {}", dir.display()))
+        .map_err(CliError::harness)?;
+    let key_path = dir.join("lti-platform-tool-key.pem");
+    let pem = accredit_suite_lti::platform::generate_tool_key_pem()
+        .context("generating the harness tool's RSA key")
+        .map_err(CliError::harness)?;
+    write_private(&key_path, &pem)?;
+    let key_path = std::path::absolute(&key_path).unwrap_or(key_path);
+    let text = accredit_suite_lti::platform::demo_profile(
+        "accredit reference platform",
+        &platform.endpoints().base_url,
+        accredit_mock_platform::REFERENCE_ISSUER,
+        CLIENT_ID,
+        DEPLOYMENT_ID,
+        tool_listen,
+        &key_path,
+    );
+    let profile = demo_profile_doc(o, accredit_suite_lti::PLATFORM_SUITE_ID, &text)?;
+    let result = pipeline::execute(request(o, suite, Some(profile), Vec::new())).await;
+    platform.shutdown().await;
+    result
+}
+
+/// Writes a private file (mode 0600 on Unix).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
+    std::fs::write(path, bytes)
+        .with_context(|| format!("writing {}", path.display()))
+        .map_err(CliError::harness)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("restricting {}", path.display()))
+            .map_err(CliError::harness)?;
+    }
+    Ok(())
+}
+
+/// `oneroster-consumer`: the reference consumer (mock-tool) syncing from the mock
+/// SIS the suite starts in consumer mode; the suite triggers it. Collection ends
+/// when the SIS has been quiet for `settle_ms`, within `collect_seconds`, so the
+/// per-case timeout must exceed that window.
+async fn oneroster_consumer(o: &DemoOpts, suite: Arc<dyn Suite>) -> Result<RunOutput, CliError> {
+    let dir = o.out.join("secrets");
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("creating {}", dir.display()))
+        .map_err(CliError::harness)?;
+    let dir = std::path::absolute(&dir).unwrap_or(dir);
+    let reference = accredit_suite_oneroster::start_reference_consumer(&dir, Vec::new())
+        .await
+        .context("starting the reference OneRoster consumer")
+        .map_err(CliError::harness)?;
+    let profile = demo_profile_doc(
+        o,
+        accredit_suite_oneroster::CONSUMER_SUITE_ID,
+        &reference.profile,
+    )?;
+    let mut req = request(o, suite, Some(profile), Vec::new());
+    req.runner.case_timeout = Duration::from_secs(60);
+    let result = pipeline::execute(req).await;
+    reference.consumer.shutdown().await;
     result
 }
 

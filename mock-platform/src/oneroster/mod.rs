@@ -14,14 +14,30 @@
 //! `/schools/{id}`, `/academicSessions`, `/academicSessions/{id}`, `/courses`,
 //! `/courses/{id}`, `/classes`, `/classes/{id}`, `/users`, `/users/{id}`,
 //! `/students`, `/students/{id}`, `/teachers`, `/teachers/{id}`,
-//! `/enrollments`, `/enrollments/{id}`, `/schools/{id}/classes`,
-//! `/classes/{id}/students`, `/classes/{id}/teachers`; `limit`/`offset` with
+//! `/enrollments`, `/enrollments/{id}`, `/terms`, `/terms/{id}`,
+//! `/gradingPeriods`, `/gradingPeriods/{id}`, `/demographics`,
+//! `/demographics/{id}`, and the relations (`/schools/{id}/classes`,
+//! `/schools/{id}/courses|enrollments|students|teachers|terms`,
+//! `/schools/{id}/classes/{id}/enrollments|students|teachers`,
+//! `/classes/{id}/students|teachers`, `/courses/{id}/classes`,
+//! `/users|students|teachers/{id}/classes`, `/terms/{id}/classes`,
+//! `/terms/{id}/gradingPeriods`): the 41 rostering reads; `limit`/`offset` with
 //! `X-Total-Count` and an RFC 8288 `Link` header (first, prev, next, last),
 //! `sort`/`orderBy`, `filter` ([`filter`]), `fields`. Security: OAuth 2 client
 //! credentials at [`TOKEN_PATH`] (HTTP Basic or form credentials), bearer
 //! tokens carrying 1.2 scopes; `roster-core.readonly` opens the collections
 //! and single objects, `roster.readonly` also the relations, as the OpenAPI
-//! says. Errors use the 1.2 `imsx_StatusInfoDType` payload.
+//! says; demographics need `roster-demographics.readonly` (and nothing else
+//! opens them). Errors use the 1.2 `imsx_StatusInfoDType` payload.
+//!
+//! Relations are SQL conditions over the child collection (a school's students
+//! are the users with a `student` role at that org, a term's classes those
+//! whose `terms` include it, a user's classes those the user is enrolled in),
+//! so paging and `X-Total-Count` stay true for them too. Terms are the
+//! academic sessions of type `term` or `semester` (a semester is the term
+//! classes are scheduled in, and the generated bundles have no other kind);
+//! a school's terms are the terms its classes are scheduled in. Demographics
+//! come from the bundle's optional `demographics.csv`.
 //!
 //! Every request passes through [`accredit_core::evidence::record_layer`]
 //! when a recorder is given (requests carrying the harness's own User-Agent are
@@ -29,7 +45,14 @@
 
 mod csvread;
 mod filter;
+mod gradebook;
+mod oauth1;
+pub mod observe;
+mod resources;
 mod store;
+mod v1p1;
+
+pub use v1p1::V1P1_BASE_PATH;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -50,6 +73,13 @@ use accredit_core::evidence::{Recorder, record_layer};
 use accredit_core::profile::Secret;
 
 use store::{Query, Store};
+
+pub use gradebook::{
+    GRADEBOOK_PATH, GRADEBOOK_SCOPES, GradebookFault, SCOPE_ASSESSMENT, SCOPE_ASSESSMENT_CREATEPUT,
+    SCOPE_ASSESSMENT_DELETE, SCOPE_GRADEBOOK, SCOPE_GRADEBOOK_CORE, SCOPE_GRADEBOOK_CREATEPOST,
+    SCOPE_GRADEBOOK_CREATEPUT, SCOPE_GRADEBOOK_DELETE,
+};
+pub use resources::{RESOURCES_PATH, SCOPE_RESOURCE, SCOPE_RESOURCE_CORE};
 
 /// Base path of the rostering service.
 pub const BASE_PATH: &str = "/ims/oneroster/rostering/v1p2";
@@ -98,17 +128,49 @@ pub enum Fault {
     SortIgnored,
     /// `dateLastModified` is a date without a time.
     DateWithoutTime,
-    /// `enabledUser` is a JSON boolean, not the string `"true"`.
+    /// `enabledUser` and the demographics flags are JSON booleans, not the
+    /// strings `"true"`/`"false"`.
     BooleansAsJson,
     /// `/classes/{id}/students` lists teachers too.
     ClassStudentsIncludeTeachers,
     /// `/schools/{id}/classes` lists every class.
     SchoolClassesUnfiltered,
+    /// 1.1: the OAuth 1.0a signature is not checked (any signature passes).
+    Oauth1SignatureUnchecked,
+    /// 1.1: a replayed `oauth_nonce` is accepted.
+    Oauth1NonceReplayAccepted,
+    /// 1.1: a stale `oauth_timestamp` is accepted.
+    Oauth1TimestampUnchecked,
+    /// 1.1: `HMAC-SHA256` is refused (only `HMAC-SHA1`).
+    Oauth1Sha256Unsupported,
+    /// 1.1: errors use the flat 1.2 payload instead of `statusInfoSet`.
+    V1p1ErrorShapeWrong,
+    /// 1.1: single objects are returned bare, without their `{"user": ...}` envelope.
+    V1p1EnvelopeWrong,
+    /// 1.1: users keep the 1.2 `roles[]` and lack `role` and `orgs`.
+    V1p1Uses1p2UserFields,
+    /// `/schools/{id}/students` lists every user with a role at the school.
+    SchoolStudentsIncludeTeachers,
+    /// `/terms/{id}/classes` lists every class.
+    TermClassesUnfiltered,
+    /// `/users/{id}/classes` lists every class of the user's schools.
+    UserClassesIgnoresEnrollment,
+    /// Demographics are served to `roster.readonly`/`roster-core.readonly` tokens.
+    DemographicsUnscoped,
+    /// A relation under an unknown parent answers 200 with no records, not 404.
+    RelationUnknownParentEmpty,
+    /// The course, school, class-in-school and term relations without their
+    /// own fault list the whole child collection.
+    RelationsIgnoreParent,
+    /// `/gradingPeriods` lists every academic session.
+    GradingPeriodsUnfiltered,
+    /// `/demographics/{id}` uses the envelope `demographic`.
+    DemographicsWrongEnvelope,
 }
 
 impl Fault {
     /// Every fault.
-    pub const ALL: [Fault; 15] = [
+    pub const ALL: [Fault; 30] = [
         Fault::TotalCountIsPageSize,
         Fault::OverlappingPages,
         Fault::FilterIgnoresAnd,
@@ -124,6 +186,21 @@ impl Fault {
         Fault::BooleansAsJson,
         Fault::ClassStudentsIncludeTeachers,
         Fault::SchoolClassesUnfiltered,
+        Fault::Oauth1SignatureUnchecked,
+        Fault::Oauth1NonceReplayAccepted,
+        Fault::Oauth1TimestampUnchecked,
+        Fault::Oauth1Sha256Unsupported,
+        Fault::V1p1ErrorShapeWrong,
+        Fault::V1p1EnvelopeWrong,
+        Fault::V1p1Uses1p2UserFields,
+        Fault::SchoolStudentsIncludeTeachers,
+        Fault::TermClassesUnfiltered,
+        Fault::UserClassesIgnoresEnrollment,
+        Fault::DemographicsUnscoped,
+        Fault::RelationUnknownParentEmpty,
+        Fault::RelationsIgnoreParent,
+        Fault::GradingPeriodsUnfiltered,
+        Fault::DemographicsWrongEnvelope,
     ];
 }
 
@@ -136,6 +213,10 @@ fn default_scopes() -> Vec<String> {
         SCOPE_ROSTER.into(),
         SCOPE_DEMOGRAPHICS.into(),
     ]
+    .into_iter()
+    .chain(GRADEBOOK_SCOPES.iter().map(|s| (*s).to_string()))
+    .chain([SCOPE_RESOURCE.to_string(), SCOPE_RESOURCE_CORE.to_string()])
+    .collect()
 }
 fn default_ttl() -> u64 {
     3600
@@ -176,6 +257,9 @@ pub struct SisConfig {
     /// Injected defects (empty for a conformant SIS).
     #[serde(default)]
     pub faults: Vec<Fault>,
+    /// Injected gradebook/resources defects (empty for a conformant SIS).
+    #[serde(default)]
+    pub gradebook_faults: Vec<GradebookFault>,
 }
 
 impl SisConfig {
@@ -191,6 +275,7 @@ impl SisConfig {
             database: None,
             token_ttl_secs: default_ttl(),
             faults: Vec::new(),
+            gradebook_faults: Vec::new(),
         }
     }
 }
@@ -348,6 +433,40 @@ const ENROLLMENT_FIELDS: &[&str] = &[
     "endDate",
 ];
 
+const DEMOGRAPHICS_FIELDS: &[&str] = &[
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "metadata",
+    "birthDate",
+    "sex",
+    "americanIndianOrAlaskaNative",
+    "asian",
+    "blackOrAfricanAmerican",
+    "nativeHawaiianOrOtherPacificIslander",
+    "white",
+    "demographicRaceTwoOrMoreRaces",
+    "hispanicOrLatinoEthnicity",
+    "countryOfBirthCode",
+    "stateOfBirthAbbreviation",
+    "cityOfBirth",
+    "publicSchoolResidenceStatus",
+];
+
+/// The demographics flags, strings `"true"`/`"false"` in 1.2 JSON.
+const DEMOGRAPHICS_FLAGS: [&str; 7] = [
+    "americanIndianOrAlaskaNative",
+    "asian",
+    "blackOrAfricanAmerican",
+    "nativeHawaiianOrOtherPacificIslander",
+    "white",
+    "demographicRaceTwoOrMoreRaces",
+    "hispanicOrLatinoEthnicity",
+];
+
+/// The SQL condition selecting terms (see the module documentation).
+const TERMS_SQL: &str = "json_extract(doc, '$.type') IN ('term', 'semester')";
+
 /// A subset of a stored collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum View {
@@ -355,6 +474,8 @@ enum View {
     Schools,
     Students,
     Teachers,
+    Terms,
+    GradingPeriods,
 }
 
 /// One collection endpoint.
@@ -397,6 +518,28 @@ fn coll(path: &str) -> Option<Coll> {
             ENROLLMENT_FIELDS,
             View::All,
         ),
+        "terms" => c(
+            "academicSessions",
+            "academicSessions",
+            "academicSession",
+            SESSION_FIELDS,
+            View::Terms,
+        ),
+        "gradingPeriods" => c(
+            "academicSessions",
+            "academicSessions",
+            "academicSession",
+            SESSION_FIELDS,
+            View::GradingPeriods,
+        ),
+        // The singular envelope of DemographicsDType is `demographics` too.
+        "demographics" => c(
+            "demographics",
+            "demographics",
+            "demographics",
+            DEMOGRAPHICS_FIELDS,
+            View::All,
+        ),
         _ => return None,
     })
 }
@@ -417,6 +560,11 @@ fn view_sql(v: View) -> Option<(String, Vec<String>)> {
         )),
         View::Students => Some(role("student")),
         View::Teachers => Some(role("teacher")),
+        View::Terms => Some((TERMS_SQL.into(), Vec::new())),
+        View::GradingPeriods => Some((
+            "json_extract(doc, '$.type') = ?".into(),
+            vec!["gradingPeriod".into()],
+        )),
     }
 }
 
@@ -471,6 +619,16 @@ impl RunningSis {
         format!("{}{BASE_PATH}", self.shared.origin)
     }
 
+    /// The gradebook service base URL (`http://addr/ims/oneroster/gradebook/v1p2`).
+    pub fn gradebook_url(&self) -> String {
+        format!("{}{GRADEBOOK_PATH}", self.shared.origin)
+    }
+
+    /// The resources service base URL (`http://addr/ims/oneroster/resources/v1p2`).
+    pub fn resources_url(&self) -> String {
+        format!("{}{RESOURCES_PATH}", self.shared.origin)
+    }
+
     /// The token endpoint URL.
     pub fn token_url(&self) -> String {
         format!("{}{TOKEN_PATH}", self.shared.origin)
@@ -495,7 +653,7 @@ impl RunningSis {
     pub fn describe(&self) -> String {
         let n = |c: &str| self.count(c).unwrap_or(0);
         format!(
-            "mock OneRoster 1.2 SIS listening on {}\n  rostering: {}\n  token URL: {}\n  client_id: {}\n  scopes:    {}\n  store:     {} orgs, {} academic sessions, {} courses, {} classes, {} users, {} enrollments",
+            "mock OneRoster 1.2 SIS listening on {}\n  rostering: {}\n  token URL: {}\n  client_id: {}\n  scopes:    {}\n  store:     {} orgs, {} academic sessions, {} courses, {} classes, {} users, {} enrollments, {} demographics",
             self.addr,
             self.rostering_url(),
             self.token_url(),
@@ -507,6 +665,7 @@ impl RunningSis {
             n("classes"),
             n("users"),
             n("enrollments"),
+            n("demographics"),
         )
     }
 
@@ -519,6 +678,15 @@ impl RunningSis {
 /// Starts the SIS on `config.listen`, seeded from `config.bundle`. Every inbound
 /// request is recorded through `recorder` when given.
 pub async fn start(config: SisConfig, recorder: Option<Recorder>) -> Result<RunningSis, SisError> {
+    start_with(config, recorder, None).await
+}
+
+/// [`start`], with the consumer-mode [`observe::Observer`] inside the recorder.
+async fn start_with(
+    config: SisConfig,
+    recorder: Option<Recorder>,
+    observer: Option<observe::Observer>,
+) -> Result<RunningSis, SisError> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| SisError::Bind {
@@ -538,10 +706,15 @@ pub async fn start(config: SisConfig, recorder: Option<Recorder>) -> Result<Runn
     let database = config.database.clone();
     // Loading parses every CSV file and inserts every row: keep it off the
     // async workers.
-    let store =
-        tokio::task::spawn_blocking(move || Store::load(&bundle, database.as_deref(), &base, &now))
-            .await
-            .map_err(|e| SisError::Store(format!("load task failed: {e}")))??;
+    let seed_origin = origin.clone();
+    let store = tokio::task::spawn_blocking(move || {
+        let store = Store::load(&bundle, database.as_deref(), &base, &now)?;
+        gradebook::seed(&store, &seed_origin, &now)?;
+        resources::seed(&store, &now)?;
+        Ok::<_, SisError>(store)
+    })
+    .await
+    .map_err(|e| SisError::Store(format!("load task failed: {e}")))??;
     let shared = Arc::new(Shared {
         config,
         store,
@@ -551,7 +724,20 @@ pub async fn start(config: SisConfig, recorder: Option<Recorder>) -> Result<Runn
     let app = Router::new()
         .route(TOKEN_PATH, post(token))
         .route(&format!("{BASE_PATH}/{{*rest}}"), get(data))
-        .with_state(Arc::clone(&shared));
+        .route(
+            &format!("{GRADEBOOK_PATH}/{{*rest}}"),
+            axum::routing::any(gradebook::service),
+        )
+        .route(
+            &format!("{RESOURCES_PATH}/{{*rest}}"),
+            axum::routing::any(resources::service),
+        )
+        .with_state(Arc::clone(&shared))
+        .merge(v1p1::routes(Arc::clone(&shared)));
+    let app = match observer {
+        Some(o) => observe::wrap(app, o),
+        None => app,
+    };
     let app = match recorder {
         Some(rec) => app.layer(axum::middleware::from_fn_with_state(rec, record_layer)),
         None => app,
@@ -800,61 +986,179 @@ enum Target {
     },
 }
 
+/// Users enrolled in class `class` (with `role` when given).
+fn enrolled_sql(class: &str, role: Option<&str>) -> (String, Vec<String>) {
+    let mut sql = "sourced_id IN (SELECT json_extract(e.doc, '$.user.sourcedId') FROM entity AS e WHERE e.collection = 'enrollments' AND json_extract(e.doc, '$.class.sourcedId') = ?".to_string();
+    let mut params = vec![class.to_string()];
+    if let Some(r) = role {
+        sql.push_str(" AND json_extract(e.doc, '$.role') = ?");
+        params.push(r.to_string());
+    }
+    sql.push(')');
+    (sql, params)
+}
+
+/// `cond` restricted to a class `class` whose school is `school`.
+fn in_school(cond: (String, Vec<String>), school: &str, class: &str) -> (String, Vec<String>) {
+    let (mut sql, mut params) = cond;
+    sql.push_str(" AND EXISTS (SELECT 1 FROM entity AS k WHERE k.collection = 'classes' AND k.sourced_id = ? AND json_extract(k.doc, '$.school.sourcedId') = ?)");
+    params.push(class.to_string());
+    params.push(school.to_string());
+    (sql, params)
+}
+
+/// The SQL condition over the child collection that a relation selects.
+/// `id` is the parent's sourcedId (the class for the school-class relations,
+/// whose school is `school`).
 fn relation_scope(
     sh: &Shared,
     parent: &str,
     id: &str,
     child: &str,
+    school: Option<&str>,
 ) -> Option<(String, Vec<String>)> {
-    let enrolled = |role: &str| {
-        (
-            "sourced_id IN (SELECT json_extract(e.doc, '$.user.sourcedId') FROM entity AS e WHERE e.collection = 'enrollments' AND json_extract(e.doc, '$.class.sourcedId') = ? AND json_extract(e.doc, '$.role') = ?)".to_string(),
-            vec![id.to_string(), role.to_string()],
-        )
+    let one = |sql: &str| Some((sql.to_string(), vec![id.to_string()]));
+    let at_school = |role: &str| {
+        Some((
+            "EXISTS (SELECT 1 FROM json_each(doc, '$.roles') AS sr WHERE json_extract(sr.value, '$.role') = ? AND json_extract(sr.value, '$.org.sourcedId') = ?)".to_string(),
+            vec![role.to_string(), id.to_string()],
+        ))
     };
+    if sh.has(Fault::RelationsIgnoreParent)
+        && (school.is_some()
+            || matches!(
+                (parent, child),
+                ("courses", "classes")
+                    | ("schools", "courses" | "enrollments" | "terms")
+                    | ("terms", "gradingPeriods")
+            ))
+    {
+        return None;
+    }
+    let user_classes = "sourced_id IN (SELECT json_extract(e.doc, '$.class.sourcedId') FROM entity AS e WHERE e.collection = 'enrollments' AND json_extract(e.doc, '$.user.sourcedId') = ?)";
+    if let Some(school) = school {
+        let cond = match child {
+            "enrollments" => (
+                "json_extract(doc, '$.class.sourcedId') = ?".to_string(),
+                vec![id.to_string()],
+            ),
+            "students" => enrolled_sql(id, Some("student")),
+            "teachers" => enrolled_sql(id, Some("teacher")),
+            _ => return None,
+        };
+        return Some(in_school(cond, school, id));
+    }
     match (parent, child) {
         ("schools", "classes") if sh.has(Fault::SchoolClassesUnfiltered) => None,
-        ("schools", "classes") => Some((
-            "json_extract(doc, '$.school.sourcedId') = ?".into(),
+        ("schools", "classes") => one("json_extract(doc, '$.school.sourcedId') = ?"),
+        ("classes", "students") if sh.has(Fault::ClassStudentsIncludeTeachers) => {
+            Some(enrolled_sql(id, None))
+        }
+        ("classes", "students") => Some(enrolled_sql(id, Some("student"))),
+        ("classes", "teachers") => Some(enrolled_sql(id, Some("teacher"))),
+        ("courses", "classes") => one("json_extract(doc, '$.course.sourcedId') = ?"),
+        ("schools", "courses") => one("json_extract(doc, '$.org.sourcedId') = ?"),
+        ("schools", "enrollments") => one("json_extract(doc, '$.school.sourcedId') = ?"),
+        ("schools", "students") if sh.has(Fault::SchoolStudentsIncludeTeachers) => one(
+            "EXISTS (SELECT 1 FROM json_each(doc, '$.roles') AS sr WHERE json_extract(sr.value, '$.org.sourcedId') = ?)",
+        ),
+        ("schools", "students") => at_school("student"),
+        ("schools", "teachers") => at_school("teacher"),
+        ("schools", "terms") => Some((
+            format!(
+                "{TERMS_SQL} AND sourced_id IN (SELECT json_extract(t.value, '$.sourcedId') FROM entity AS k, json_each(k.doc, '$.terms') AS t WHERE k.collection = 'classes' AND json_extract(k.doc, '$.school.sourcedId') = ?)"
+            ),
             vec![id.to_string()],
         )),
-        ("classes", "students") if sh.has(Fault::ClassStudentsIncludeTeachers) => Some((
-            "sourced_id IN (SELECT json_extract(e.doc, '$.user.sourcedId') FROM entity AS e WHERE e.collection = 'enrollments' AND json_extract(e.doc, '$.class.sourcedId') = ?)".into(),
-            vec![id.to_string()],
-        )),
-        ("classes", "students") => Some(enrolled("student")),
-        ("classes", "teachers") => Some(enrolled("teacher")),
+        ("users", "classes") if sh.has(Fault::UserClassesIgnoresEnrollment) => one(
+            "json_extract(doc, '$.school.sourcedId') IN (SELECT json_extract(ur.value, '$.org.sourcedId') FROM entity AS u, json_each(u.doc, '$.roles') AS ur WHERE u.collection = 'users' AND u.sourced_id = ?)",
+        ),
+        ("users" | "students" | "teachers", "classes") => one(user_classes),
+        ("terms", "classes") if sh.has(Fault::TermClassesUnfiltered) => None,
+        ("terms", "classes") => one(
+            "EXISTS (SELECT 1 FROM json_each(doc, '$.terms') AS tt WHERE json_extract(tt.value, '$.sourcedId') = ?)",
+        ),
+        ("terms", "gradingPeriods") => one(
+            "json_extract(doc, '$.type') = 'gradingPeriod' AND json_extract(doc, '$.parent.sourcedId') = ?",
+        ),
         _ => None,
     }
+}
+
+/// Whether `(parent, child)` is a rostering relation.
+fn is_relation(parent: &str, child: &str) -> bool {
+    matches!(
+        (parent, child),
+        (
+            "schools",
+            "classes" | "courses" | "enrollments" | "students" | "teachers" | "terms"
+        ) | ("classes", "students" | "teachers")
+            | ("courses", "classes")
+            | ("users" | "students" | "teachers" | "terms", "classes")
+            | ("terms", "gradingPeriods")
+    )
+}
+
+/// The collection a relation's members come from.
+fn child_coll(child: &str) -> Option<Coll> {
+    coll(match child {
+        // Students and teachers of a class or school are users.
+        "students" | "teachers" => "users",
+        // A school's terms and a term's grading periods are academic sessions.
+        "terms" | "gradingPeriods" => "academicSessions",
+        other => other,
+    })
 }
 
 fn target(sh: &Shared, rest: &str) -> Option<Target> {
     let segs: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
     match segs.as_slice() {
+        ["gradingPeriods"] if sh.has(Fault::GradingPeriodsUnfiltered) => {
+            Some(Target::List(coll("gradingPeriods")?, None))
+        }
         [c] => {
             let c = coll(c)?;
             Some(Target::List(c, view_sql(c.view)))
         }
         [c, id] => Some(Target::Single(coll(c)?, (*id).to_string())),
-        [p, id, ch]
-            if matches!(
-                (*p, *ch),
-                ("schools", "classes") | ("classes", "students") | ("classes", "teachers")
-            ) =>
+        [p, id, ch] if is_relation(p, ch) => Some(Target::Relation {
+            parent: coll(p)?,
+            parent_id: (*id).to_string(),
+            child: child_coll(ch)?,
+            scope: relation_scope(sh, p, id, ch, None),
+        }),
+        // The class is the parent that must exist; that it is the school's
+        // is part of the condition (and checked for the 404 in `handle`).
+        ["schools", school, "classes", class, ch]
+            if matches!(*ch, "enrollments" | "students" | "teachers") =>
         {
             Some(Target::Relation {
-                parent: coll(p)?,
-                parent_id: (*id).to_string(),
-                // Students and teachers of a class are the users enrolled with that role.
-                child: coll(match *ch {
-                    "students" | "teachers" => "users",
-                    other => other,
-                })?,
-                scope: relation_scope(sh, p, id, ch),
+                parent: coll("classes")?,
+                parent_id: (*class).to_string(),
+                child: child_coll(ch)?,
+                scope: relation_scope(sh, "classes", class, ch, Some(school)),
             })
         }
         _ => None,
     }
+}
+
+/// For `/schools/{s}/classes/{c}/...`: whether school `s` exists and class
+/// `c` is one of its classes (`true` for every other path).
+fn school_class_matches(sh: &Shared, rest: &str) -> Result<bool, SisError> {
+    let segs: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+    let ["schools", school, "classes", class, _] = segs.as_slice() else {
+        return Ok(true);
+    };
+    let of_school = (
+        "json_extract(doc, '$.school.sourcedId') = ?".to_string(),
+        vec![(*school).to_string()],
+    );
+    Ok(sh
+        .store
+        .get("orgs", school, view_sql(View::Schools).as_ref())?
+        .is_some()
+        && sh.store.get("classes", class, Some(&of_school))?.is_some())
 }
 
 /// The parsed collection query parameters.
@@ -969,11 +1273,14 @@ fn render(sh: &Shared, c: Coll, mut doc: Value, fields: Option<&[String]>) -> Va
         {
             d.truncate(10);
         }
-        if sh.has(Fault::BooleansAsJson)
-            && let Some(v) = m.get_mut("enabledUser")
-            && let Some(s) = v.as_str()
-        {
-            *v = Value::Bool(s == "true");
+        if sh.has(Fault::BooleansAsJson) {
+            for k in std::iter::once("enabledUser").chain(DEMOGRAPHICS_FLAGS) {
+                if let Some(v) = m.get_mut(k)
+                    && let Some(s) = v.as_str()
+                {
+                    *v = Value::Bool(s == "true");
+                }
+            }
         }
         if let Some(fs) = fields {
             m.retain(|k, _| fs.iter().any(|f| f == k));
@@ -1072,6 +1379,14 @@ fn handle(
     };
     let needed: &[&str] = match &t {
         Target::Relation { .. } => &[SCOPE_ROSTER],
+        Target::List(c, _) | Target::Single(c, _)
+            if c.table == "demographics" && !sh.has(Fault::DemographicsUnscoped) =>
+        {
+            &[SCOPE_DEMOGRAPHICS]
+        }
+        Target::List(c, _) | Target::Single(c, _) if c.table == "demographics" => {
+            &[SCOPE_DEMOGRAPHICS, SCOPE_ROSTER, SCOPE_ROSTER_CORE]
+        }
         _ => &[SCOPE_ROSTER, SCOPE_ROSTER_CORE],
     };
     if !sh.has(Fault::IgnoresScopes) && !granted.iter().any(|g| needed.contains(&g.as_str())) {
@@ -1102,7 +1417,13 @@ fn handle(
             return match sh.store.get(c.table, &id, view_sql(c.view).as_ref()) {
                 Ok(Some(doc)) => {
                     let doc = render(sh, c, doc, fields.as_deref());
-                    axum::Json(json!({ c.single: doc })).into_response()
+                    let single =
+                        if c.table == "demographics" && sh.has(Fault::DemographicsWrongEnvelope) {
+                            "demographic"
+                        } else {
+                            c.single
+                        };
+                    axum::Json(json!({ single: doc })).into_response()
                 }
                 Ok(None) => status_error(
                     sh,
@@ -1120,12 +1441,20 @@ fn handle(
             child,
             scope,
         } => {
-            match sh
+            let found = sh
                 .store
                 .get(parent.table, &parent_id, view_sql(parent.view).as_ref())
-            {
-                Ok(Some(_)) => {}
-                Ok(None) => {
+                .map(|d| d.is_some())
+                .and_then(|f| Ok(f && school_class_matches(sh, rest)?));
+            match found {
+                Ok(true) => {}
+                Ok(false) if sh.has(Fault::RelationUnknownParentEmpty) => {
+                    let mut resp = axum::Json(json!({ child.envelope: [] })).into_response();
+                    resp.headers_mut()
+                        .insert("x-total-count", HeaderValue::from_static("0"));
+                    return resp;
+                }
+                Ok(false) => {
                     return status_error(
                         sh,
                         StatusCode::NOT_FOUND,
@@ -1219,6 +1548,9 @@ mod tests {
             "students",
             "teachers",
             "enrollments",
+            "terms",
+            "gradingPeriods",
+            "demographics",
         ] {
             let c = coll(c).unwrap_or_else(|| panic!("{c}"));
             for f in COMMON {

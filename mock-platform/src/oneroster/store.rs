@@ -148,6 +148,42 @@ impl Store {
         }
     }
 
+    /// Creates or replaces one object; `true` when it was created. A new object
+    /// goes after every existing one of its collection in the default order
+    /// (`MAX(ord)` within the collection is one probe of the `(collection, ord)`
+    /// index; over the whole table it was a scan per insert, which made seeding
+    /// quadratic).
+    pub(crate) fn upsert(&self, collection: &str, id: &str, doc: &Value) -> Result<bool, SisError> {
+        let conn = self.lock();
+        let updated = conn
+            .execute(
+                "UPDATE entity SET doc = ?3 WHERE collection = ?1 AND sourced_id = ?2",
+                rusqlite::params![collection, id, doc.to_string()],
+            )
+            .map_err(db_err)?;
+        if updated > 0 {
+            return Ok(false);
+        }
+        conn.execute(
+            "INSERT INTO entity (collection, sourced_id, ord, doc) VALUES (?1, ?2, (SELECT COALESCE(MAX(ord), 0) + 1 FROM entity WHERE collection = ?1), ?3)",
+            rusqlite::params![collection, id, doc.to_string()],
+        )
+        .map_err(db_err)?;
+        Ok(true)
+    }
+
+    /// Deletes one object; `true` when it existed.
+    pub(crate) fn delete(&self, collection: &str, id: &str) -> Result<bool, SisError> {
+        let conn = self.lock();
+        let n = conn
+            .execute(
+                "DELETE FROM entity WHERE collection = ?1 AND sourced_id = ?2",
+                rusqlite::params![collection, id],
+            )
+            .map_err(db_err)?;
+        Ok(n > 0)
+    }
+
     /// A page of `collection` and the total number of matching objects.
     pub(crate) fn list(&self, collection: &str, q: &Query) -> Result<(Vec<Value>, u64), SisError> {
         let mut cond = "collection = ?".to_string();
@@ -521,8 +557,46 @@ fn build_docs(dir: &Path, base: &str, now: &str) -> Result<Vec<(String, String, 
             Value::Object(m),
         ));
     }
+    // Demographics are optional in a bundle (a SIS may hold none); each row
+    // becomes a document with the CSV's own column names, all strings, as
+    // `DemographicsDType` has them.
+    if let Some(demographics) = read_table(dir, "demographics.csv")? {
+        for r in &demographics.rows {
+            let mut m = cx.head(r);
+            copy(
+                &mut m,
+                r,
+                &DEMOGRAPHICS_COLUMNS
+                    .iter()
+                    .map(|c| (*c, *c))
+                    .collect::<Vec<_>>(),
+            );
+            out.push((
+                "demographics".into(),
+                col(r, "sourcedId").into(),
+                Value::Object(m),
+            ));
+        }
+    }
     Ok(out)
 }
+
+/// The `demographics.csv` columns copied as they are (after the common head).
+const DEMOGRAPHICS_COLUMNS: [&str; 13] = [
+    "birthDate",
+    "sex",
+    "americanIndianOrAlaskaNative",
+    "asian",
+    "blackOrAfricanAmerican",
+    "nativeHawaiianOrOtherPacificIslander",
+    "white",
+    "demographicRaceTwoOrMoreRaces",
+    "hispanicOrLatinoEthnicity",
+    "countryOfBirthCode",
+    "stateOfBirthAbbreviation",
+    "cityOfBirth",
+    "publicSchoolResidenceStatus",
+];
 
 /// `{LDAP:12},{LTI:15}` → `[("LDAP","12"), ("LTI","15")]`.
 fn split_user_ids(s: &str) -> Vec<(String, String)> {

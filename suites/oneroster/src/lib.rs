@@ -14,6 +14,7 @@
 //! wires it into the harness.
 
 pub mod columns;
+pub mod consumer;
 pub mod csv;
 pub mod generate;
 pub mod mutate;
@@ -33,6 +34,10 @@ use accredit_core::{
     Case, CaseCx, CaseMeta, CaseTable, Suite, SuiteError, SuiteKind, SuiteRun, SuiteStart, Verdict,
 };
 
+pub use consumer::{
+    CONSUMER_SUITE_ID, ConsumerProfile, OneRosterConsumerSuite, ReferenceConsumer,
+    consumer_demo_profile, start_reference_consumer,
+};
 pub use generate::{
     Config as GenerateConfig, GenerateError, Summary as GenerateSummary, generate_dir,
     generate_files, generate_zip,

@@ -16,6 +16,8 @@ use super::{ProviderProfile, ROSTERING_OPENAPI, SCOPE_DEMOGRAPHICS, SCOPE_ROSTER
 pub struct Fixture {
     pub(super) profile: ProviderProfile,
     pub(super) schemas: Schemas,
+    /// The gradebook and resources OpenAPI validators.
+    pub(super) service_schemas: super::gradebook::ServiceSchemas,
 }
 
 // ---- catalog ---------------------------------------------------------------------
@@ -317,13 +319,18 @@ pub fn catalog() -> Vec<CaseMeta> {
             &["oneroster", "cross"],
         ),
     ]
+    .into_iter()
+    .chain(super::gradebook::catalog())
+    .chain(super::resources::catalog())
+    .chain(super::relations::catalog())
+    .collect()
 }
 
 // ---- schemas ---------------------------------------------------------------------
 
 /// Validators for the OpenAPI component schemas, when the schema directory has them.
 pub struct Schemas {
-    validators: Result<HashMap<&'static str, jsonschema::Validator>, String>,
+    pub(super) validators: Result<HashMap<&'static str, jsonschema::Validator>, String>,
 }
 
 impl std::fmt::Debug for Schemas {
@@ -332,7 +339,7 @@ impl std::fmt::Debug for Schemas {
     }
 }
 
-const DTYPES: [&str; 12] = [
+const DTYPES: [&str; 14] = [
     "OrgSetDType",
     "SingleOrgDType",
     "AcademicSessionSetDType",
@@ -345,6 +352,8 @@ const DTYPES: [&str; 12] = [
     "SingleUserDType",
     "EnrollmentSetDType",
     "SingleEnrollmentDType",
+    "DemographicsSetDType",
+    "SingleDemographicsDType",
 ];
 
 impl Schemas {
@@ -453,20 +462,20 @@ const WALK_LIMIT: usize = 1000;
 /// Pages walked at most (so a huge district stays bounded).
 const MAX_PAGES: usize = 20;
 
-struct Client<'a> {
-    fx: &'a Fixture,
-    cx: &'a CaseCx,
-    token: String,
+pub(super) struct Client<'a> {
+    pub(super) fx: &'a Fixture,
+    pub(super) cx: &'a CaseCx,
+    pub(super) token: String,
 }
 
 /// A problem that stops a case: an error (could not run) or a failure.
-enum Stop {
+pub(super) enum Stop {
     Error(String),
     Fail(String, String),
 }
 
 impl Stop {
-    fn into_verdict(self, mut v: Verdict) -> Verdict {
+    pub(super) fn into_verdict(self, mut v: Verdict) -> Verdict {
         match self {
             Stop::Error(e) => {
                 v.check("the provider answered", Outcome::Error, e);
@@ -479,7 +488,7 @@ impl Stop {
     }
 }
 
-fn snippet(r: &Captured) -> String {
+pub(super) fn snippet(r: &Captured) -> String {
     let t = r.text();
     let cut: String = t.trim().chars().take(160).collect();
     if cut.is_empty() {
@@ -533,11 +542,11 @@ async fn token(
 }
 
 impl<'a> Client<'a> {
-    async fn new(fx: &'a Fixture, cx: &'a CaseCx) -> Result<Client<'a>, Stop> {
+    pub(super) async fn new(fx: &'a Fixture, cx: &'a CaseCx) -> Result<Client<'a>, Stop> {
         Client::with_scopes(fx, cx, &fx.profile.scopes).await
     }
 
-    async fn with_scopes(
+    pub(super) async fn with_scopes(
         fx: &'a Fixture,
         cx: &'a CaseCx,
         scopes: &[String],
@@ -562,7 +571,7 @@ impl<'a> Client<'a> {
         )
     }
 
-    async fn raw(&self, url: &str, auth: Option<&str>) -> Result<Captured, Stop> {
+    pub(super) async fn raw(&self, url: &str, auth: Option<&str>) -> Result<Captured, Stop> {
         let mut b = self.cx.http().inner().get(url);
         if let Some(a) = auth {
             b = b.header(reqwest::header::AUTHORIZATION, a);
@@ -575,13 +584,17 @@ impl<'a> Client<'a> {
     }
 
     /// GET `rel` (path and query under the base URL) with the token.
-    async fn get(&self, rel: &str) -> Result<Captured, Stop> {
+    pub(super) async fn get(&self, rel: &str) -> Result<Captured, Stop> {
         self.raw(&self.url(rel), Some(&format!("Bearer {}", self.token)))
             .await
     }
 
     /// GET a collection page; the records and the response.
-    async fn page(&self, rel: &str, envelope: &str) -> Result<(Vec<Value>, Captured), Stop> {
+    pub(super) async fn page(
+        &self,
+        rel: &str,
+        envelope: &str,
+    ) -> Result<(Vec<Value>, Captured), Stop> {
         let r = self.get(rel).await?;
         if r.status.as_u16() != 200 {
             return Err(Stop::Fail(
@@ -635,23 +648,29 @@ impl<'a> Client<'a> {
     }
 }
 
-fn enc(s: &str) -> String {
+pub(super) fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-fn sid(v: &Value) -> String {
+pub(super) fn sid(v: &Value) -> String {
     v.get("sourcedId")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string()
 }
 
-fn ref_id(v: &Value, field: &str) -> String {
+pub(super) fn ref_id(v: &Value, field: &str) -> String {
     v.get(field).map(sid).unwrap_or_default()
 }
 
 /// Checks an error response: the status and the 1.2 `imsx_StatusInfoDType` with `minor`.
-fn check_status_payload(v: &mut Verdict, what: &str, r: &Captured, want: u16, minor: &str) {
+pub(super) fn check_status_payload(
+    v: &mut Verdict,
+    what: &str,
+    r: &Captured,
+    want: u16,
+    minor: &str,
+) {
     let s = r.status.as_u16();
     if !v.require(
         format!("{what}: answered {want}"),
@@ -685,6 +704,15 @@ fn check_status_payload(v: &mut Verdict, what: &str, r: &Captured, want: u16, mi
 pub fn run_case<'a>(fx: &'a Fixture, cx: &'a CaseCx) -> BoxFuture<'a, Verdict> {
     Box::pin(async move {
         let id = cx.meta.id;
+        if id.starts_with(super::gradebook::PREFIX) {
+            return super::gradebook::run_case(fx, cx).await;
+        }
+        if id.starts_with(super::resources::PREFIX) {
+            return super::resources::run_case(fx, cx).await;
+        }
+        if super::relations::owns(id) {
+            return super::relations::run_case(fx, cx).await;
+        }
         if id == AUTH_TOKEN {
             return auth_token(fx, cx).await;
         }
@@ -976,7 +1004,7 @@ fn required(envelope: &str) -> &'static [&'static str] {
     }
 }
 
-fn enum_or_ext(value: Option<&Value>, allowed: &[&str]) -> bool {
+pub(super) fn enum_or_ext(value: Option<&Value>, allowed: &[&str]) -> bool {
     match value.and_then(Value::as_str) {
         Some(s) => {
             allowed.contains(&s)
@@ -1127,7 +1155,7 @@ fn enum_problems(env: &str, r: &Value) -> Vec<String> {
     out
 }
 
-fn is_date(s: &str) -> bool {
+pub(super) fn is_date(s: &str) -> bool {
     s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
 }
 

@@ -1,0 +1,223 @@
+//! The oneroster-consumer suite against the reference consumer: a correct
+//! consumer passes every case, and each injected fault fails exactly the cases
+//! aimed at it (plus, where a defect stops a read, the paging and tolerance
+//! cases that can only see a read that stopped: listed per fault).
+
+use std::time::Duration;
+
+use accredit_core::profile::ProfileDoc;
+use accredit_core::runner::{self, OneShot, RunRecord, RunnerOptions};
+use accredit_core::{Outcome, Suite};
+use accredit_mock_tool::oneroster::ConsumerFault;
+use accredit_suite_oneroster::consumer::cases::ids;
+use accredit_suite_oneroster::{OneRosterConsumerSuite, start_reference_consumer};
+use rstest::rstest;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+async fn run_suite(suite: &dyn Suite, profile: &str, case_timeout: Duration) -> RunRecord {
+    let doc = ProfileDoc::parse("test-profile.toml", profile, &[suite.id()])
+        .unwrap_or_else(|e| panic!("profile: {e}\n{profile}"));
+    let opts = RunnerOptions {
+        jobs: 4,
+        case_timeout,
+        candidate_headers: doc.http_headers().to_vec(),
+    };
+    runner::run_suite(
+        suite,
+        OneShot {
+            profile: Some(&doc),
+            ..OneShot::default()
+        },
+        &opts,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("suite start: {e}"))
+}
+
+fn non_passing(record: &RunRecord) -> Vec<(String, Outcome)> {
+    let mut v: Vec<(String, Outcome)> = record
+        .results
+        .iter()
+        .filter(|c| c.outcome != Outcome::Pass)
+        .map(|c| (c.id.clone(), c.outcome))
+        .collect();
+    v.sort();
+    v
+}
+
+fn dump(record: &RunRecord) -> String {
+    record
+        .results
+        .iter()
+        .map(|c| format!("{} {} — {}", c.outcome, c.id, c.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn run_reference(faults: Vec<ConsumerFault>) -> RunRecord {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let reference = start_reference_consumer(dir.path(), faults)
+        .await
+        .unwrap_or_else(|e| panic!("reference consumer: {e}"));
+    let record = run_suite(&OneRosterConsumerSuite, &reference.profile, TIMEOUT).await;
+    reference.consumer.shutdown().await;
+    let text = serde_json::to_string(&record.evidence).unwrap_or_default();
+    assert!(
+        !text.contains(&reference.client_secret),
+        "the client secret leaked into evidence"
+    );
+    record
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_reference_consumer_passes_every_case() {
+    let record = run_reference(vec![]).await;
+    assert!(
+        record.aborted.is_none() && record.not_run.is_empty(),
+        "{}",
+        dump(&record)
+    );
+    assert_eq!(record.results.len(), OneRosterConsumerSuite.catalog().len());
+    assert_eq!(non_passing(&record), vec![], "{}", dump(&record));
+    // Each case carries the exchanges it judged.
+    let ev = record
+        .evidence
+        .iter()
+        .find(|e| e.case_id == ids::RETRY_429)
+        .unwrap_or_else(|| panic!("no evidence"));
+    assert!(
+        ev.exchanges
+            .iter()
+            .any(|x| x.response.as_ref().is_some_and(|r| r.status == 429)),
+        "the 429 is attached to its case"
+    );
+}
+
+/// What each fault must break, and nothing else.
+fn expected(fault: ConsumerFault) -> Vec<(&'static str, Outcome)> {
+    use Outcome::{Fail, Skip, Warn};
+    let mut v = match fault {
+        // Page 0 carries the extension members: stopping there is
+        // indistinguishable, from the SIS, from choking on them; odd pages
+        // (optional fields absent) are never served.
+        ConsumerFault::StopsAtPage1 => vec![
+            (ids::TO_LAST, Fail),
+            (ids::CONSISTENT, Skip),
+            (ids::EXTENSIONS, Fail),
+            (ids::OPTIONAL, Skip),
+        ],
+        // Offset 100 after a 4-record page: records 4..99 are skipped; short
+        // collections end there, enrollments go on (page 25, odd: optional
+        // fields absent, and the consumer went past it).
+        ConsumerFault::OffsetByRequestedLimit => vec![
+            (ids::TO_LAST, Fail),
+            (ids::CONSISTENT, Fail),
+            (ids::EXTENSIONS, Fail),
+        ],
+        ConsumerFault::IgnoresRetryAfter => vec![(ids::RETRY_429, Warn)],
+        ConsumerFault::RetriesWithoutBackoff => vec![(ids::RETRY_503, Warn)],
+        // The 429 on users and the 503 on classes abandon both collections.
+        ConsumerFault::NoRetry => vec![
+            (ids::RETRY_429, Warn),
+            (ids::RETRY_503, Warn),
+            (ids::READS, Fail),
+        ],
+        ConsumerFault::RetriesForever => vec![(ids::GIVES_UP, Fail)],
+        ConsumerFault::UnencodedFilter => vec![(ids::FILTER_ENCODED, Fail)],
+        // The SIS refuses the filter (400): enrollments are never read.
+        ConsumerFault::InvalidFilterGrammar => {
+            vec![(ids::FILTER_GRAMMAR, Fail), (ids::READS, Fail)]
+        }
+        ConsumerFault::SecretInQuery => vec![(ids::SECRET_URL, Fail)],
+        // Every data request is refused (401): nothing is read. The 429 and
+        // 503 are injected before authentication (a rate limiter in front of
+        // the SIS), so the retry cases still see proper retries.
+        ConsumerFault::NoBearer => vec![
+            (ids::BEARER, Fail),
+            (ids::READS, Fail),
+            (ids::TO_LAST, Skip),
+            (ids::CONSISTENT, Skip),
+            (ids::EXTENSIONS, Skip),
+            (ids::OPTIONAL, Skip),
+        ],
+        ConsumerFault::StrictExtensions => vec![
+            (ids::TO_LAST, Fail),
+            (ids::CONSISTENT, Skip),
+            (ids::EXTENSIONS, Fail),
+            (ids::OPTIONAL, Skip),
+        ],
+        ConsumerFault::RequiresOptionalFields => vec![(ids::TO_LAST, Fail), (ids::OPTIONAL, Fail)],
+        ConsumerFault::AcceptsXmlOnly => vec![(ids::ACCEPT, Warn)],
+        ConsumerFault::BadWriteBody => vec![(ids::WRITES, Fail)],
+    };
+    v.sort();
+    v
+}
+
+#[rstest]
+#[case::stops_at_page_1(ConsumerFault::StopsAtPage1)]
+#[case::offset_by_requested_limit(ConsumerFault::OffsetByRequestedLimit)]
+#[case::ignores_retry_after(ConsumerFault::IgnoresRetryAfter)]
+#[case::retries_without_backoff(ConsumerFault::RetriesWithoutBackoff)]
+#[case::no_retry(ConsumerFault::NoRetry)]
+#[case::retries_forever(ConsumerFault::RetriesForever)]
+#[case::unencoded_filter(ConsumerFault::UnencodedFilter)]
+#[case::invalid_filter_grammar(ConsumerFault::InvalidFilterGrammar)]
+#[case::secret_in_query(ConsumerFault::SecretInQuery)]
+#[case::no_bearer(ConsumerFault::NoBearer)]
+#[case::strict_extensions(ConsumerFault::StrictExtensions)]
+#[case::requires_optional_fields(ConsumerFault::RequiresOptionalFields)]
+#[case::accepts_xml_only(ConsumerFault::AcceptsXmlOnly)]
+#[case::bad_write_body(ConsumerFault::BadWriteBody)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_fault_fails_exactly_its_cases(#[case] fault: ConsumerFault) {
+    let record = run_reference(vec![fault]).await;
+    let want: Vec<(String, Outcome)> = expected(fault)
+        .into_iter()
+        .map(|(id, o)| (id.to_string(), o))
+        .collect();
+    assert_eq!(non_passing(&record), want, "{fault:?}\n{}", dump(&record));
+}
+
+#[test]
+fn every_fault_breaks_something() {
+    // A fault that no case notices would be a blind spot of the suite. (The
+    // rstest list above names every variant of ConsumerFault::ALL.)
+    assert_eq!(ConsumerFault::ALL.len(), 14);
+    for f in ConsumerFault::ALL {
+        assert!(
+            expected(f)
+                .iter()
+                .any(|(_, o)| matches!(o, Outcome::Fail | Outcome::Warn)),
+            "{f:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_that_never_comes_fails_what_it_expects() {
+    // Manual trigger, nobody calls: every case with an expectation fails,
+    // none passes.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let secret = dir.path().join("s");
+    std::fs::write(&secret, "x").unwrap_or_else(|e| panic!("{e}"));
+    let listen =
+        accredit_mock_platform::reserve_port().unwrap_or_else(|e| panic!("reserve port: {e}"));
+    let profile = accredit_suite_oneroster::consumer_demo_profile(
+        "absent consumer",
+        listen,
+        "accredit-consumer",
+        &format!("file:{}", secret.display()),
+        &accredit_suite_oneroster::consumer::Trigger::Manual,
+        1,
+        200,
+        &["users"],
+    );
+    let record = run_suite(&OneRosterConsumerSuite, &profile, Duration::from_secs(20)).await;
+    assert!(
+        record.results.iter().all(|r| r.outcome == Outcome::Fail),
+        "{}",
+        dump(&record)
+    );
+}

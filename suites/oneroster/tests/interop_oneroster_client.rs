@@ -1,0 +1,228 @@
+//! Interop: the oneroster-consumer suite against a real third-party consumer,
+//! the PyPI `oneroster` 0.0.17 client (ClassLink connector), driven by
+//! `peers/oneroster_client_sync.py` as the profile's `trigger_command`.
+//!
+//! Why: a suite proven only against our own reference consumer could share
+//! its blind spots. Every case where the library does not pass is pinned below
+//! with the library source that confirms the behaviour is the library's, not
+//! the harness's (paths relative to `site-packages/oneroster/` of the venv
+//! `cargo xtask test` builds).
+//!
+//! Three runs: the library as shipped (it signs with OAuth 1.0a, which a
+//! OneRoster 1.2 SIS does not speak); the library with only its signer
+//! replaced by an OAuth 2 bearer shim, with the retry conditions on; and the
+//! same with `test_retries = false`, so its paging and tolerance are judged
+//! past the first 429 it cannot survive.
+//!
+//! The Python comes from `ACCREDIT_PYTHON` (a venv with oneroster==0.0.17).
+//! Without it the test fails and says so, unless
+//! `ACCREDIT_SKIP_INTEROP_TESTS=1`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use accredit_core::profile::ProfileDoc;
+use accredit_core::runner::{self, OneShot, RunRecord, RunnerOptions};
+use accredit_core::{Outcome, Suite};
+use accredit_suite_oneroster::consumer::Trigger;
+use accredit_suite_oneroster::consumer::cases::ids;
+use accredit_suite_oneroster::{OneRosterConsumerSuite, consumer_demo_profile};
+use rstest::rstest;
+
+const CLIENT_ID: &str = "accredit-oneroster-pypi";
+const CASE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The Python to run, or `None` when the test is explicitly skipped.
+fn python() -> Option<PathBuf> {
+    match std::env::var_os("ACCREDIT_PYTHON") {
+        Some(p) if !p.is_empty() => Some(PathBuf::from(p)),
+        _ if std::env::var("ACCREDIT_SKIP_INTEROP_TESTS").as_deref() == Ok("1") => None,
+        _ => panic!(
+            "ACCREDIT_PYTHON is not set: run the tests with `cargo xtask test` (it builds a venv \
+             with oneroster and points ACCREDIT_PYTHON at it), or set ACCREDIT_SKIP_INTEROP_TESTS=1 \
+             to skip the interop tests"
+        ),
+    }
+}
+
+async fn run_suite(suite: &dyn Suite, profile: &str) -> RunRecord {
+    let doc = ProfileDoc::parse("test-profile.toml", profile, &[suite.id()])
+        .unwrap_or_else(|e| panic!("profile: {e}\n{profile}"));
+    let opts = RunnerOptions {
+        jobs: 4,
+        case_timeout: CASE_TIMEOUT,
+        candidate_headers: doc.http_headers().to_vec(),
+    };
+    runner::run_suite(
+        suite,
+        OneShot {
+            profile: Some(&doc),
+            ..OneShot::default()
+        },
+        &opts,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("suite start: {e}"))
+}
+
+fn dump(record: &RunRecord) -> String {
+    record
+        .results
+        .iter()
+        .map(|c| format!("{} {} — {}", c.outcome, c.id, c.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    /// The library as shipped.
+    Library,
+    /// The library with an OAuth 2 bearer signer, retry conditions on.
+    BearerShim,
+    /// The same, retry conditions off.
+    BearerShimNoRetries,
+}
+
+/// Every case's outcome, per mode.
+fn expected(mode: Mode) -> Vec<(&'static str, Outcome)> {
+    use Outcome::{Fail, Pass, Skip, Warn};
+    match mode {
+        Mode::Library => vec![
+            // classlink.py: ClasslinkAPI.make_roster_request signs every GET
+            // with OAuth 1.0a (`oauth_signature_method: HMAC-SHA256`); the
+            // library has no OAuth 2 token request anywhere.
+            (ids::TOKEN, Fail),
+            (ids::SECRET_URL, Pass),
+            // classlink.py: ClasslinkAPI.__build_auth_header: `Authorization:
+            // OAuth oauth_consumer_key=...`, not Bearer.
+            (ids::BEARER, Fail),
+            // requests' default `Accept: */*` covers JSON.
+            (ids::ACCEPT, Pass),
+            // The first GET is answered 429 and the library stops (below): no
+            // user page is served.
+            (ids::READS, Fail),
+            (ids::TO_LAST, Skip),
+            (ids::CONSISTENT, Skip),
+            // classlink.py: construct_url never adds a filter for get_users.
+            (ids::FILTER_GRAMMAR, Skip),
+            (ids::FILTER_ENCODED, Skip),
+            (ids::EXTENSIONS, Skip),
+            (ids::OPTIONAL, Skip),
+            // classlink.py: ClasslinkConnector.get_url raises RequestException
+            // on any status but 200 (`elif response.status_code is not 200`):
+            // no retry, whatever Retry-After says.
+            (ids::RETRY_429, Warn),
+            // get_users(user_filter="users") reads only /users.
+            (ids::RETRY_503, Skip),
+            (ids::GIVES_UP, Skip),
+            // The library has no gradebook writes.
+            (ids::WRITES, Skip),
+        ],
+        Mode::BearerShim => vec![
+            // The token request is the driver's (the shim), not the library's.
+            (ids::TOKEN, Pass),
+            (ids::SECRET_URL, Pass),
+            (ids::BEARER, Pass),
+            (ids::ACCEPT, Pass),
+            // classlink.py: ClasslinkConnector.get_url raises on the injected
+            // 429 (any non-200), so make_call abandons /users at once.
+            (ids::READS, Fail),
+            (ids::TO_LAST, Skip),
+            (ids::CONSISTENT, Skip),
+            (ids::FILTER_GRAMMAR, Skip),
+            (ids::FILTER_ENCODED, Skip),
+            (ids::EXTENSIONS, Skip),
+            (ids::OPTIONAL, Skip),
+            // Same line: no retry after 429.
+            (ids::RETRY_429, Warn),
+            (ids::RETRY_503, Skip),
+            (ids::GIVES_UP, Skip),
+            (ids::WRITES, Skip),
+        ],
+        Mode::BearerShimNoRetries => vec![
+            (ids::TOKEN, Pass),
+            (ids::SECRET_URL, Pass),
+            (ids::BEARER, Pass),
+            (ids::ACCEPT, Pass),
+            (ids::READS, Pass),
+            // classlink.py: make_call loops `while next_url`, get_url takes
+            // `response.links.get('next')`: every page is followed, and the
+            // capped page size (it asks limit=10000) does not fool it.
+            (ids::TO_LAST, Pass),
+            (ids::CONSISTENT, Pass),
+            (ids::FILTER_GRAMMAR, Skip),
+            (ids::FILTER_ENCODED, Skip),
+            // It keeps every record as returned (object_list.extend(data)).
+            (ids::EXTENSIONS, Pass),
+            (ids::OPTIONAL, Pass),
+            (ids::RETRY_429, Skip),
+            (ids::RETRY_503, Skip),
+            (ids::GIVES_UP, Skip),
+            (ids::WRITES, Skip),
+        ],
+    }
+}
+
+#[rstest]
+#[case::library(Mode::Library)]
+#[case::bearer_shim(Mode::BearerShim)]
+#[case::bearer_shim_no_retries(Mode::BearerShimNoRetries)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_pypi_oneroster_client(#[case] mode: Mode) {
+    let Some(python) = python() else {
+        eprintln!("ACCREDIT_SKIP_INTEROP_TESTS=1: skipping the oneroster (PyPI) interop test");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let secret_file = dir.path().join("client-secret");
+    let secret = format!("{}", uuid::Uuid::new_v4().simple());
+    std::fs::write(&secret_file, &secret).unwrap_or_else(|e| panic!("secret file: {e}"));
+    let listen =
+        accredit_mock_platform::reserve_port().unwrap_or_else(|e| panic!("reserve port: {e}"));
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/oneroster_client_sync.py");
+    let command: Vec<String> = vec![
+        python.display().to_string(),
+        script.display().to_string(),
+        "--sis".into(),
+        format!("http://{listen}"),
+        "--client-id".into(),
+        CLIENT_ID.into(),
+        "--client-secret-file".into(),
+        secret_file.display().to_string(),
+        "--mode".into(),
+        match mode {
+            Mode::Library => "library",
+            _ => "bearer-shim",
+        }
+        .into(),
+    ];
+    let mut profile = consumer_demo_profile(
+        "oneroster 0.0.17 (PyPI)",
+        listen,
+        CLIENT_ID,
+        &format!("file:{}", secret_file.display()),
+        &Trigger::Command(command),
+        30,
+        300,
+        &["users"],
+    );
+    if matches!(mode, Mode::BearerShimNoRetries) {
+        profile.push_str("test_retries = false\n");
+    }
+    let record = run_suite(&OneRosterConsumerSuite, &profile).await;
+    eprintln!("{mode:?}\n{}", dump(&record));
+    let got: Vec<(String, Outcome)> = record
+        .results
+        .iter()
+        .map(|r| (r.id.clone(), r.outcome))
+        .collect();
+    let want: Vec<(String, Outcome)> = expected(mode)
+        .into_iter()
+        .map(|(id, o)| (id.to_string(), o))
+        .collect();
+    assert_eq!(got, want, "{mode:?}\n{}", dump(&record));
+    let text = serde_json::to_string(&record.evidence).unwrap_or_default();
+    assert!(!text.contains(&secret), "the client secret leaked");
+}

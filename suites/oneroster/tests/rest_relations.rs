@@ -1,0 +1,283 @@
+//! The rostering relation, term/grading-period and demographics cases
+//! (`oneroster.provider.relations.*`, `.sessions.*`, `.demographics.*`)
+//! against the reference SIS: a conformant SIS passes them all, each
+//! relation/demographics fault fails exactly the cases aimed at it, and the
+//! scope-dependent cases skip (not pass) when the profile lacks the scope.
+//!
+//! Only this module's cases are run (the rest of the catalog is
+//! tests/rest_provider.rs's), so the matrix stays fast.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use accredit_core::evidence::EvidenceRouter;
+use accredit_core::profile::ProfileDoc;
+use accredit_core::reports::Redactor;
+use accredit_core::runner::{self, NoProgress, PreparedSuite, RunRecord, RunnerOptions};
+use accredit_core::suite::SuiteStart;
+use accredit_core::{CaseMeta, Outcome, Suite};
+use accredit_mock_platform::oneroster::Fault;
+use accredit_suite_oneroster::rest::{SCOPE_DEMOGRAPHICS, SCOPE_ROSTER, SCOPE_ROSTER_CORE};
+use accredit_suite_oneroster::{OneRosterProviderSuite, start_reference_sis};
+use rstest::rstest;
+use tokio_util::sync::CancellationToken;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn schemas() -> PathBuf {
+    std::env::var_os("ACCREDIT_SCHEMA_DIR").map_or_else(
+        || {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/schemas"
+            ))
+        },
+        PathBuf::from,
+    )
+}
+
+fn ours(m: &CaseMeta) -> bool {
+    ["relations.", "sessions.", "demographics."]
+        .iter()
+        .any(|p| m.id.starts_with(&format!("oneroster.provider.{p}")))
+}
+
+async fn run_suite(profile: &str, schema_dir: Option<&std::path::Path>) -> RunRecord {
+    let suite = OneRosterProviderSuite;
+    let doc = ProfileDoc::parse("test-profile.toml", profile, &[suite.id()])
+        .unwrap_or_else(|e| panic!("profile: {e}\n{profile}"));
+    let redactor = Redactor::new(doc.secret_values());
+    let router = EvidenceRouter::new(redactor.clone());
+    let run = suite
+        .start(SuiteStart {
+            profile: Some(&doc),
+            inputs: &[],
+            schema_dir,
+            router: router.clone(),
+            redactor: redactor.clone(),
+            case_timeout: TIMEOUT,
+            browser: None,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("suite start: {e}"));
+    let prepared = vec![PreparedSuite {
+        id: suite.id().to_string(),
+        cases: suite.catalog().into_iter().filter(ours).collect(),
+        run: Arc::from(run),
+    }];
+    let opts = RunnerOptions {
+        jobs: 4,
+        case_timeout: TIMEOUT,
+        candidate_headers: doc.http_headers().to_vec(),
+    };
+    let record = runner::run(
+        &prepared,
+        &opts,
+        &router,
+        &redactor,
+        &NoProgress,
+        &CancellationToken::new(),
+    )
+    .await;
+    for p in &prepared {
+        p.run.shutdown().await;
+    }
+    record
+}
+
+fn non_passing(record: &RunRecord) -> Vec<(String, Outcome)> {
+    let mut out: Vec<(String, Outcome)> = record
+        .results
+        .iter()
+        .filter(|c| c.outcome != Outcome::Pass)
+        .map(|c| (c.id.clone(), c.outcome))
+        .collect();
+    out.sort();
+    out
+}
+
+fn dump(record: &RunRecord) -> String {
+    record
+        .results
+        .iter()
+        .map(|c| {
+            let failing: Vec<String> = c
+                .checks
+                .iter()
+                .filter(|k| k.outcome != Outcome::Pass)
+                .map(|k| format!("    {} {}: {}", k.outcome, k.name, k.detail))
+                .collect();
+            format!(
+                "{} {} — {}\n{}",
+                c.outcome,
+                c.id,
+                c.message,
+                failing.join("\n")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Runs this module's cases against a reference SIS with `faults`, with the
+/// profile's scopes replaced by `scopes` when given.
+async fn run_against(faults: Vec<Fault>, scopes: Option<&[&str]>) -> RunRecord {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let sis = start_reference_sis(dir.path(), faults)
+        .await
+        .unwrap_or_else(|e| panic!("start SIS: {e}"));
+    let profile = match scopes {
+        None => sis.profile.clone(),
+        Some(s) => {
+            let list: Vec<String> = s.iter().map(|x| format!("{x:?}")).collect();
+            sis.profile
+                .lines()
+                .map(|l| {
+                    if l.starts_with("scopes = ") {
+                        format!("scopes = [{}]", list.join(", "))
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    };
+    let record = run_suite(&profile, Some(&schemas())).await;
+    sis.sis.shutdown().await;
+    let text = serde_json::to_string(&record.evidence).unwrap_or_default();
+    assert!(
+        !text.contains(&sis.client_secret),
+        "the client secret leaked into evidence"
+    );
+    record
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_sis_passes_every_relation_case() {
+    let record = run_against(vec![], None).await;
+    assert!(
+        record.aborted.is_none() && record.not_run.is_empty(),
+        "{}",
+        dump(&record)
+    );
+    assert_eq!(
+        record.results.len(),
+        OneRosterProviderSuite
+            .catalog()
+            .iter()
+            .filter(|m| ours(m))
+            .count()
+    );
+    assert_eq!(non_passing(&record), vec![], "{}", dump(&record));
+}
+
+#[rstest]
+#[case::school_students_include_teachers(
+    Fault::SchoolStudentsIncludeTeachers,
+    &["oneroster.provider.relations.school-users"]
+)]
+#[case::term_classes_unfiltered(
+    Fault::TermClassesUnfiltered,
+    &["oneroster.provider.relations.term-classes"]
+)]
+#[case::user_classes_ignores_enrollment(
+    Fault::UserClassesIgnoresEnrollment,
+    &["oneroster.provider.relations.user-classes"]
+)]
+#[case::demographics_unscoped(
+    Fault::DemographicsUnscoped,
+    &["oneroster.provider.demographics.auth.scope"]
+)]
+#[case::relation_unknown_parent_empty(
+    Fault::RelationUnknownParentEmpty,
+    &["oneroster.provider.relations.unknown-parent"]
+)]
+#[case::relations_ignore_parent(
+    Fault::RelationsIgnoreParent,
+    &[
+        "oneroster.provider.relations.course-classes",
+        "oneroster.provider.relations.school-class-members",
+        "oneroster.provider.relations.school-courses",
+        "oneroster.provider.relations.school-enrollments",
+        "oneroster.provider.relations.school-terms",
+        "oneroster.provider.relations.term-grading-periods",
+    ]
+)]
+#[case::grading_periods_unfiltered(
+    Fault::GradingPeriodsUnfiltered,
+    &["oneroster.provider.sessions.read"]
+)]
+#[case::demographics_wrong_envelope(
+    Fault::DemographicsWrongEnvelope,
+    &["oneroster.provider.demographics.read", "oneroster.provider.relations.model.schema"]
+)]
+// Rostering faults that reach these cases too (their whole matrix is in rest_provider.rs).
+#[case::total_count_is_page_size(
+    Fault::TotalCountIsPageSize,
+    &["oneroster.provider.relations.paging"]
+)]
+#[case::wrong_error_shape(
+    Fault::WrongErrorShape,
+    &["oneroster.provider.relations.unknown-parent"]
+)]
+#[case::ignores_scopes(
+    Fault::IgnoresScopes,
+    &["oneroster.provider.demographics.auth.scope", "oneroster.provider.relations.auth.scope"]
+)]
+#[case::booleans_as_json(
+    Fault::BooleansAsJson,
+    &["oneroster.provider.demographics.model", "oneroster.provider.relations.model.schema"]
+)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_fault_fails_exactly_its_relation_cases(#[case] fault: Fault, #[case] cases: &[&str]) {
+    let record = run_against(vec![fault], None).await;
+    let mut want: Vec<(String, Outcome)> = cases
+        .iter()
+        .map(|id| ((*id).to_string(), Outcome::Fail))
+        .collect();
+    want.sort();
+    assert_eq!(
+        non_passing(&record),
+        want,
+        "fault {fault:?}:\n{}",
+        dump(&record)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_demographics_scope_the_demographics_reads_skip() {
+    let record = run_against(vec![], Some(&[SCOPE_ROSTER_CORE, SCOPE_ROSTER])).await;
+    // The scope case still judges the rostering tokens (and passes); the
+    // schema case judges the relation bodies and skips only the demographics.
+    assert_eq!(
+        non_passing(&record),
+        vec![
+            (
+                "oneroster.provider.demographics.model".to_string(),
+                Outcome::Skip
+            ),
+            (
+                "oneroster.provider.demographics.read".to_string(),
+                Outcome::Skip
+            ),
+        ],
+        "{}",
+        dump(&record)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_roster_core_the_relation_scope_case_skips() {
+    let record = run_against(vec![], Some(&[SCOPE_ROSTER, SCOPE_DEMOGRAPHICS])).await;
+    assert_eq!(
+        non_passing(&record),
+        vec![(
+            "oneroster.provider.relations.auth.scope".to_string(),
+            Outcome::Skip
+        )],
+        "{}",
+        dump(&record)
+    );
+}

@@ -48,7 +48,10 @@ fn keys() -> &'static (SigningKey, PathBuf) {
     KEYS.get_or_init(|| {
         let tool = ok(SigningKey::generate());
         let platform = ok(SigningKey::generate());
-        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("reference-platform-key.pem");
+        // One file per process: nextest runs every test in its own process, and a
+        // shared path let one process read another's half-written key.
+        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("reference-platform-key-{}.pem", std::process::id()));
         ok(std::fs::write(&path, ok(platform.to_pem())));
         (tool, path)
     })

@@ -18,6 +18,15 @@
 //! fields are ignored. With writes on, one lineItem and one result are `PUT`
 //! to the gradebook service in the 1.2 wrappers (`{"lineItem": {...}}`).
 //! A failing collection is logged in the summary and the sync goes on.
+//!
+//! OneRoster 1.1 mode ([`ConsumerConfig::oauth1`] set): no token; every
+//! request to the 1.1 base (`/ims/oneroster/v1p1`) is signed with OAuth 1.0a
+//! by [`accredit_core::oauth1`] (the harness's own signer, so the reference
+//! and the suite share one implementation), a fresh nonce and the current
+//! timestamp per attempt, the client id and secret as consumer key and
+//! secret. Paging, filter and retries are as in 1.2; there are no writes (1.1
+//! has no gradebook service). The `Oauth1*` and [`ConsumerFault::UnsignedRequests`]
+//! faults spoil the signing one defect at a time.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,6 +39,7 @@ use axum::routing::post;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use accredit_core::oauth1::{self, SignatureMethod, Signing};
 use accredit_core::profile::Secret;
 
 /// The trigger path: `POST` starts a sync and answers when it is over.
@@ -73,10 +83,26 @@ pub enum ConsumerFault {
     AcceptsXmlOnly,
     /// PUTs results without the `{"result": ...}` wrapper and with an unknown scoreStatus.
     BadWriteBody,
+    /// 1.1: sends data requests without an OAuth 1.0a signature.
+    UnsignedRequests,
+    /// 1.1: signs every request with the same `oauth_nonce`.
+    Oauth1ReusesNonce,
+    /// 1.1: signs with a wrong secret (the signature does not verify).
+    Oauth1WrongSignature,
+    /// 1.1: sends an `oauth_timestamp` an hour old.
+    Oauth1StaleTimestamp,
 }
 
 impl ConsumerFault {
-    /// Every fault.
+    /// The faults of a OneRoster 1.1 (OAuth 1.0a) consumer.
+    pub const V1P1: [ConsumerFault; 4] = [
+        ConsumerFault::UnsignedRequests,
+        ConsumerFault::Oauth1ReusesNonce,
+        ConsumerFault::Oauth1WrongSignature,
+        ConsumerFault::Oauth1StaleTimestamp,
+    ];
+
+    /// Every fault of a OneRoster 1.2 (OAuth 2) consumer.
     pub const ALL: [ConsumerFault; 14] = [
         ConsumerFault::StopsAtPage1,
         ConsumerFault::OffsetByRequestedLimit,
@@ -112,6 +138,9 @@ pub struct ConsumerConfig {
     pub write: bool,
     /// Injected defects.
     pub faults: Vec<ConsumerFault>,
+    /// OneRoster 1.1: sign with OAuth 1.0a using this method (`None`: 1.2,
+    /// OAuth 2 client credentials).
+    pub oauth1: Option<SignatureMethod>,
 }
 
 /// Why the consumer could not start.
@@ -207,6 +236,9 @@ async fn trigger(State(sh): State<Arc<Shared>>) -> impl IntoResponse {
 const ROSTERING: &str = "/ims/oneroster/rostering/v1p2";
 const GRADEBOOK: &str = "/ims/oneroster/gradebook/v1p2";
 const TOKEN: &str = "/ims/oneroster/oauth2/token";
+const ROSTERING_V1P1: &str = "/ims/oneroster/v1p1";
+/// The nonce sent every time under [`ConsumerFault::Oauth1ReusesNonce`].
+const FIXED_NONCE: &str = "accredit-fixed-nonce";
 
 fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
@@ -215,9 +247,13 @@ fn enc(s: &str) -> String {
 /// One sync; the summary lists what was read and what failed.
 async fn sync(sh: &Shared) -> Value {
     let mut errors: Vec<String> = Vec::new();
-    let token = match fetch_token(sh).await {
-        Ok(t) => t,
-        Err(e) => return json!({"ok": false, "errors": [e]}),
+    let token = if sh.config.oauth1.is_some() {
+        String::new()
+    } else {
+        match fetch_token(sh).await {
+            Ok(t) => t,
+            Err(e) => return json!({"ok": false, "errors": [e]}),
+        }
     };
     let mut read = serde_json::Map::new();
     let mut first_ids: Vec<(String, String)> = Vec::new();
@@ -237,6 +273,7 @@ async fn sync(sh: &Shared) -> Value {
         }
     }
     if sh.config.write
+        && sh.config.oauth1.is_none()
         && let Err(e) = write(sh, &token, &first_ids).await
     {
         errors.push(format!("gradebook: {e}"));
@@ -297,7 +334,12 @@ fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
 }
 
 async fn read_all(sh: &Shared, token: &str, collection: &str) -> Result<Vec<Value>, String> {
-    let base = format!("{}{ROSTERING}/{collection}", sh.config.sis_origin);
+    let root = if sh.config.oauth1.is_some() {
+        ROSTERING_V1P1
+    } else {
+        ROSTERING
+    };
+    let base = format!("{}{root}/{collection}", sh.config.sis_origin);
     let filter = (collection == "enrollments").then(|| {
         if sh.has(ConsumerFault::InvalidFilterGrammar) {
             format!("&filter={}", enc("status eq 'active'"))
@@ -387,7 +429,13 @@ async fn get_with_retry(sh: &Shared, token: &str, url: &str) -> Result<reqwest::
                 "application/json"
             },
         );
-        req = if sh.has(ConsumerFault::NoBearer) {
+        req = if let Some(method) = sh.config.oauth1 {
+            if sh.has(ConsumerFault::UnsignedRequests) {
+                req
+            } else {
+                req.header(reqwest::header::AUTHORIZATION, sign_v1p1(sh, method, url)?)
+            }
+        } else if sh.has(ConsumerFault::NoBearer) {
             req.basic_auth(&sh.config.client_id, Some(sh.config.client_secret.expose()))
         } else {
             req.bearer_auth(token)
@@ -419,6 +467,33 @@ async fn get_with_retry(sh: &Shared, token: &str, url: &str) -> Result<reqwest::
         };
         tokio::time::sleep(wait).await;
     }
+}
+
+/// The `Authorization: OAuth ...` header of one 1.1 GET (fresh nonce, now).
+fn sign_v1p1(sh: &Shared, method: SignatureMethod, url: &str) -> Result<String, String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("cannot sign `{url}`: {e}"))?;
+    let nonce = if sh.has(ConsumerFault::Oauth1ReusesNonce) {
+        FIXED_NONCE.to_string()
+    } else {
+        uuid::Uuid::new_v4().simple().to_string()
+    };
+    let mut timestamp = chrono::Utc::now().timestamp();
+    if sh.has(ConsumerFault::Oauth1StaleTimestamp) {
+        timestamp -= 3600;
+    }
+    let secret = if sh.has(ConsumerFault::Oauth1WrongSignature) {
+        format!("{}-wrong", sh.config.client_secret.expose())
+    } else {
+        sh.config.client_secret.expose().to_string()
+    };
+    let signing = Signing {
+        consumer_key: &sh.config.client_id,
+        consumer_secret: &secret,
+        method,
+        timestamp,
+        nonce: &nonce,
+    };
+    oauth1::authorization_header(&signing, "GET", &parsed, &[]).map_err(|e| e.to_string())
 }
 
 async fn write(sh: &Shared, token: &str, ids: &[(String, String)]) -> Result<(), String> {

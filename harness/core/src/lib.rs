@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod evidence;
 pub mod http;
 pub mod jose;
+pub mod oauth1;
 pub mod profile;
 pub mod runner;
 pub mod server;

@@ -26,6 +26,13 @@
 //! - Extension fields go on even-numbered pages (the first page is page 0),
 //!   absent optional fields on odd-numbered ones, so a consumer that chokes on
 //!   one condition is told apart from one that chokes on the other.
+//! - OneRoster 1.1 ([`V1P1_BASE_PATH`]) is observed and conditioned like
+//!   1.2. Its requests are signed with OAuth 1.0a over the query, so lowering
+//!   `limit` would break a signature the verifier behind must judge: the
+//!   layer checks the consumer's own signature first and, only when it is
+//!   valid, re-signs the rewritten request with the same key, nonce, timestamp
+//!   and method ([`Observer::with_oauth1`]); an invalid one passes untouched
+//!   (uncapped) and is refused by the SIS as sent.
 //! - Gradebook writes (`PUT`/`POST` under [`GRADEBOOK_BASE_PATH`]) go to the
 //!   SIS; when it has no gradebook surface (404/405) and
 //!   [`Conditions::accept_writes`] is set, the layer stores nothing and answers
@@ -46,7 +53,9 @@ use serde_json::{Value, json};
 
 use accredit_core::evidence::Recorder;
 
-use super::{BASE_PATH, RunningSis, SisConfig, SisError, TOKEN_PATH};
+use accredit_core::oauth1;
+
+use super::{BASE_PATH, RunningSis, SisConfig, SisError, TOKEN_PATH, V1P1_BASE_PATH};
 
 /// Response header carrying the observation's sequence number.
 pub const REQUEST_SEQ_HEADER: &str = "x-accredit-request-seq";
@@ -186,6 +195,9 @@ pub struct Observed {
     pub issued_token: Option<String>,
     /// The layer answered a gradebook write itself.
     pub write_sunk: bool,
+    /// Arrival wall-clock time, in seconds since the Unix epoch (what an
+    /// OAuth 1.0a `oauth_timestamp` is judged against).
+    pub received_unix: i64,
 }
 
 impl Observed {
@@ -217,7 +229,10 @@ impl Observed {
 }
 
 fn rostering_segments(path: &str) -> Option<Vec<&str>> {
-    let rest = path.strip_prefix(BASE_PATH)?.trim_matches('/');
+    let rest = path
+        .strip_prefix(BASE_PATH)
+        .or_else(|| path.strip_prefix(V1P1_BASE_PATH))?
+        .trim_matches('/');
     (!rest.is_empty()).then(|| rest.split('/').collect())
 }
 
@@ -228,6 +243,8 @@ struct Inner {
     in_flight: AtomicUsize,
     per_collection: Mutex<HashMap<String, u32>>,
     observed: Mutex<Vec<Observed>>,
+    /// 1.1 consumer key and secret, to re-sign capped requests.
+    oauth1: Option<(String, String)>,
 }
 
 /// Shared observation state (cheap to clone).
@@ -257,7 +274,61 @@ impl Observer {
             in_flight: AtomicUsize::new(0),
             per_collection: Mutex::new(HashMap::new()),
             observed: Mutex::new(Vec::new()),
+            oauth1: None,
         }))
+    }
+
+    /// An observer imposing `conditions` that may re-sign the OneRoster 1.1
+    /// requests it rewrites (the page cap), with the SIS's consumer key and
+    /// secret, when the consumer's own signature is valid.
+    pub fn with_oauth1(
+        conditions: Conditions,
+        consumer_key: &str,
+        consumer_secret: &str,
+    ) -> Observer {
+        Observer(Arc::new(Inner {
+            conditions,
+            t0: Instant::now(),
+            seq: AtomicUsize::new(0),
+            in_flight: AtomicUsize::new(0),
+            per_collection: Mutex::new(HashMap::new()),
+            observed: Mutex::new(Vec::new()),
+            oauth1: Some((consumer_key.to_string(), consumer_secret.to_string())),
+        }))
+    }
+
+    /// The `Authorization` header for a 1.1 request rewritten to `new_query`,
+    /// or `None` when the request as sent is not validly signed by the
+    /// configured consumer (then it must not be rewritten).
+    fn resign(
+        &self,
+        host: &str,
+        path: &str,
+        query: Option<&str>,
+        authorization: Option<&str>,
+        new_query: &str,
+    ) -> Option<String> {
+        let (key, secret) = self.0.oauth1.as_ref()?;
+        let oauth = oauth1::parse_authorization(authorization?).ok()?;
+        let sent = oauth1::SignedParams::from_pairs(&oauth);
+        if sent.consumer_key.as_deref() != Some(key.as_str()) {
+            return None;
+        }
+        let base_uri = format!("http://{host}{path}");
+        let data: Vec<(String, String)> =
+            url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect();
+        let method = oauth1::check_signature("GET", &base_uri, &oauth, &data, secret).ok()?;
+        let url = url::Url::parse(&format!("{base_uri}?{new_query}")).ok()?;
+        let signing = oauth1::Signing {
+            consumer_key: key,
+            consumer_secret: secret,
+            method,
+            timestamp: sent.timestamp.as_deref()?.parse().ok()?,
+            nonce: sent.nonce.as_deref()?,
+        };
+        oauth1::authorization_header(&signing, "GET", &url, &[]).ok()
     }
 
     /// The conditions imposed.
@@ -478,6 +549,7 @@ async fn observe_layer(State(obs): State<Observer>, req: Request, next: Next) ->
         page: None,
         issued_token: None,
         write_sunk: false,
+        received_unix: chrono::Utc::now().timestamp(),
     };
     let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
         Ok(b) => b,
@@ -508,8 +580,30 @@ async fn observe_layer(State(obs): State<Observer>, req: Request, next: Next) ->
         && let Some(cap) = cond.max_page_size
     {
         let q = capped_query(query.as_deref(), cap);
-        if let Ok(uri) = format!("{path}?{q}").parse::<http::Uri>() {
+        let changed = Some(q.as_str()) != query.as_deref();
+        let signed = if changed && path.starts_with(V1P1_BASE_PATH) {
+            let host = o.header("host").unwrap_or_default().to_string();
+            obs.resign(
+                &host,
+                &path,
+                query.as_deref(),
+                o.header("authorization"),
+                &q,
+            )
+            .map(Some)
+        } else {
+            Some(None)
+        };
+        // `None`: a 1.1 request not validly signed is passed on as sent.
+        if let Some(auth) = signed
+            && let Ok(uri) = format!("{path}?{q}").parse::<http::Uri>()
+        {
             parts.uri = uri;
+            if let Some(a) = auth
+                && let Ok(v) = HeaderValue::from_str(&a)
+            {
+                parts.headers.insert(header::AUTHORIZATION, v);
+            }
         }
     }
     let served_params: Vec<(String, String)> =
@@ -662,5 +756,69 @@ mod tests {
         for _ in 0..3 {
             assert!(obs.refusal("academicSessions").is_some_and(|i| i.outage));
         }
+    }
+
+    #[test]
+    fn a_capped_1p1_request_is_re_signed_only_when_its_own_signature_holds() {
+        let obs = Observer::with_oauth1(Conditions::default(), "key", "s3cr3t");
+        let path = format!("{V1P1_BASE_PATH}/users");
+        let sign = |secret: &str| {
+            let url = url::Url::parse(&format!("http://127.0.0.1:9{path}?limit=100"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let s = oauth1::Signing {
+                consumer_key: "key",
+                consumer_secret: secret,
+                method: oauth1::SignatureMethod::HmacSha256,
+                timestamp: 1_700_000_000,
+                nonce: "n1",
+            };
+            oauth1::authorization_header(&s, "GET", &url, &[]).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let good = sign("s3cr3t");
+        let resigned = obs
+            .resign(
+                "127.0.0.1:9",
+                &path,
+                Some("limit=100"),
+                Some(&good),
+                "limit=4",
+            )
+            .unwrap_or_else(|| panic!("a valid request is re-signed"));
+        let oauth = oauth1::parse_authorization(&resigned).unwrap_or_else(|e| panic!("{e}"));
+        let base = format!("http://127.0.0.1:9{path}");
+        let data = vec![("limit".to_string(), "4".to_string())];
+        assert!(oauth1::check_signature("GET", &base, &oauth, &data, "s3cr3t").is_ok());
+        assert_eq!(
+            oauth1::SignedParams::from_pairs(&oauth).nonce.as_deref(),
+            Some("n1")
+        );
+        // A wrong signature, or none, is passed on as sent.
+        let bad = sign("wrong");
+        assert_eq!(
+            obs.resign(
+                "127.0.0.1:9",
+                &path,
+                Some("limit=100"),
+                Some(&bad),
+                "limit=4"
+            ),
+            None
+        );
+        assert_eq!(
+            obs.resign("127.0.0.1:9", &path, Some("limit=100"), None, "limit=4"),
+            None
+        );
+        // Without credentials nothing is re-signed.
+        let plain = Observer::new(Conditions::default());
+        assert_eq!(
+            plain.resign(
+                "127.0.0.1:9",
+                &path,
+                Some("limit=100"),
+                Some(&good),
+                "limit=4"
+            ),
+            None
+        );
     }
 }

@@ -36,7 +36,7 @@ use accredit_core::{
 
 pub use consumer::{
     CONSUMER_SUITE_ID, ConsumerProfile, OneRosterConsumerSuite, ReferenceConsumer,
-    consumer_demo_profile, start_reference_consumer,
+    consumer_demo_profile, start_reference_consumer, start_reference_consumer_for,
 };
 pub use generate::{
     Config as GenerateConfig, GenerateError, Summary as GenerateSummary, generate_dir,

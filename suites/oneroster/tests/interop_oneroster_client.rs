@@ -8,11 +8,14 @@
 //! the harness's (paths relative to `site-packages/oneroster/` of the venv
 //! `cargo xtask test` builds).
 //!
-//! Three runs: the library as shipped (it signs with OAuth 1.0a, which a
+//! Four runs: the library as shipped (it signs with OAuth 1.0a, which a
 //! OneRoster 1.2 SIS does not speak); the library with only its signer
-//! replaced by an OAuth 2 bearer shim, with the retry conditions on; and the
+//! replaced by an OAuth 2 bearer shim, with the retry conditions on; the
 //! same with `test_retries = false`, so its paging and tolerance are judged
-//! past the first 429 it cannot survive.
+//! past the first 429 it cannot survive; and the library as shipped against
+//! the SIS's OneRoster 1.1 surface (`version = "1.1"`), where its OAuth 1.0a
+//! signing is the binding and is judged natively, also with
+//! `test_retries = false` (its lack of retries is pinned by the first two).
 //!
 //! The Python comes from `ACCREDIT_PYTHON` (a venv with oneroster==0.0.17).
 //! Without it the test fails and says so, unless
@@ -25,6 +28,7 @@ use accredit_core::profile::ProfileDoc;
 use accredit_core::runner::{self, OneShot, RunRecord, RunnerOptions};
 use accredit_core::{Outcome, Suite};
 use accredit_suite_oneroster::consumer::Trigger;
+use accredit_suite_oneroster::consumer::Version;
 use accredit_suite_oneroster::consumer::cases::ids;
 use accredit_suite_oneroster::{OneRosterConsumerSuite, consumer_demo_profile};
 use rstest::rstest;
@@ -82,6 +86,35 @@ enum Mode {
     BearerShim,
     /// The same, retry conditions off.
     BearerShimNoRetries,
+    /// The library as shipped against the OneRoster 1.1 surface, retry
+    /// conditions off.
+    LibraryV1p1,
+}
+
+impl Mode {
+    fn version(self) -> Version {
+        match self {
+            Mode::LibraryV1p1 => Version::V1p1,
+            _ => Version::V1p2,
+        }
+    }
+}
+
+/// The cases of the other version: `skip`, with the reason, in every run.
+fn version_skips(version: Version) -> Vec<(&'static str, Outcome)> {
+    match version {
+        Version::V1p2 => vec![
+            (ids::OAUTH1_SIGNED, Outcome::Skip),
+            (ids::OAUTH1_SIGNATURE, Outcome::Skip),
+            (ids::OAUTH1_NONCE, Outcome::Skip),
+            (ids::OAUTH1_TIMESTAMP, Outcome::Skip),
+        ],
+        Version::V1p1 => vec![
+            (ids::TOKEN, Outcome::Skip),
+            (ids::BEARER, Outcome::Skip),
+            (ids::WRITES, Outcome::Skip),
+        ],
+    }
 }
 
 /// Every case's outcome, per mode.
@@ -161,6 +194,37 @@ fn expected(mode: Mode) -> Vec<(&'static str, Outcome)> {
             (ids::GIVES_UP, Skip),
             (ids::WRITES, Skip),
         ],
+        Mode::LibraryV1p1 => vec![
+            (ids::SECRET_URL, Pass),
+            // classlink.py: ClasslinkAPI.make_roster_request sets
+            // oauth_consumer_key (the client id), oauth_signature_method
+            // `HMAC-SHA256`, oauth_timestamp, oauth_nonce and then
+            // oauth_signature, sent by __build_auth_header as `Authorization:
+            // OAuth ...` (no oauth_version: optional, RFC 5849 §3.1).
+            (ids::OAUTH1_SIGNED, Pass),
+            // classlink.py: __build_base_string over the URL without its query
+            // and every oauth + query parameter (__paramsToDict unquotes
+            // them), key `quote_plus(client_secret) + "&"`: RFC 5849 §3.4.
+            (ids::OAUTH1_SIGNATURE, Pass),
+            // classlink.py: __generate_nonce draws len(timestamp) = 10
+            // random alphanumerics per request (62^10: no repeat in a sync).
+            (ids::OAUTH1_NONCE, Pass),
+            // classlink.py: `timestamp = str(int(time.time()))` per request.
+            (ids::OAUTH1_TIMESTAMP, Pass),
+            (ids::ACCEPT, Pass),
+            (ids::READS, Pass),
+            // classlink.py: make_call loops `while next_url` on
+            // response.links['next'], as in 1.2: every 1.1 page is followed.
+            (ids::TO_LAST, Pass),
+            (ids::CONSISTENT, Pass),
+            (ids::FILTER_GRAMMAR, Skip),
+            (ids::FILTER_ENCODED, Skip),
+            (ids::EXTENSIONS, Pass),
+            (ids::OPTIONAL, Pass),
+            (ids::RETRY_429, Skip),
+            (ids::RETRY_503, Skip),
+            (ids::GIVES_UP, Skip),
+        ],
     }
 }
 
@@ -168,6 +232,7 @@ fn expected(mode: Mode) -> Vec<(&'static str, Outcome)> {
 #[case::library(Mode::Library)]
 #[case::bearer_shim(Mode::BearerShim)]
 #[case::bearer_shim_no_retries(Mode::BearerShimNoRetries)]
+#[case::library_v1p1(Mode::LibraryV1p1)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_pypi_oneroster_client(#[case] mode: Mode) {
     let Some(python) = python() else {
@@ -194,6 +259,7 @@ async fn the_pypi_oneroster_client(#[case] mode: Mode) {
         "--mode".into(),
         match mode {
             Mode::Library => "library",
+            Mode::LibraryV1p1 => "library-v1p1",
             _ => "bearer-shim",
         }
         .into(),
@@ -208,20 +274,31 @@ async fn the_pypi_oneroster_client(#[case] mode: Mode) {
         300,
         &["users"],
     );
-    if matches!(mode, Mode::BearerShimNoRetries) {
+    if matches!(mode, Mode::BearerShimNoRetries | Mode::LibraryV1p1) {
         profile.push_str("test_retries = false\n");
+    }
+    if mode.version() == Version::V1p1 {
+        profile.push_str("version = \"1.1\"\n");
     }
     let record = run_suite(&OneRosterConsumerSuite, &profile).await;
     eprintln!("{mode:?}\n{}", dump(&record));
-    let got: Vec<(String, Outcome)> = record
+    let mut got: Vec<(String, Outcome)> = record
         .results
         .iter()
         .map(|r| (r.id.clone(), r.outcome))
         .collect();
-    let want: Vec<(String, Outcome)> = expected(mode)
+    got.sort();
+    let mut want: Vec<(String, Outcome)> = expected(mode)
         .into_iter()
+        .chain(version_skips(mode.version()))
         .map(|(id, o)| (id.to_string(), o))
         .collect();
+    want.sort();
+    assert_eq!(
+        got.len(),
+        OneRosterConsumerSuite.catalog().len(),
+        "every case is pinned"
+    );
     assert_eq!(got, want, "{mode:?}\n{}", dump(&record));
     let text = serde_json::to_string(&record.evidence).unwrap_or_default();
     assert!(!text.contains(&secret), "the client secret leaked");

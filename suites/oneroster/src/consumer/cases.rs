@@ -5,7 +5,16 @@
 //! specifications leave open are accredit's, stated here and in the case
 //! requirement: a retry after a `503` without `Retry-After` waits at least
 //! [`MIN_BACKOFF`]; a failing request is attempted at most [`MAX_ATTEMPTS`]
-//! times; `Retry-After` is honoured within [`RETRY_AFTER_SLACK`].
+//! times; `Retry-After` is honoured within [`RETRY_AFTER_SLACK`]; an OAuth
+//! 1.0a timestamp is within [`OAUTH1_WINDOW_SECS`] of the SIS clock and a
+//! nonce is not used twice within that window.
+//!
+//! Versions: the auth cases are per version. A 1.2 consumer is judged on
+//! the token endpoint and bearer tokens; a 1.1 consumer on OAuth 1.0a request
+//! signing (RFC 5849), re-computed here from what arrived, independently of
+//! the SIS's own verifier. A case that does not apply to the profile's
+//! `version` is `skip` with the reason (never `pass`), as are gradebook writes
+//! for 1.1 (OneRoster 1.1 has no gradebook REST service here).
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
@@ -13,14 +22,15 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
+use accredit_core::oauth1;
 use accredit_core::reports::Finding;
 use accredit_core::{CaseCx, CaseMeta, Level, Outcome, Verdict};
 #[cfg(test)]
 use accredit_mock_platform::oneroster::observe::Injected;
 use accredit_mock_platform::oneroster::observe::{GRADEBOOK_BASE_PATH, Observed, Page};
-use accredit_mock_platform::oneroster::{BASE_PATH, TOKEN_PATH};
+use accredit_mock_platform::oneroster::{BASE_PATH, TOKEN_PATH, V1P1_BASE_PATH};
 
-use super::{Collected, ConsumerFixture, OUTAGE};
+use super::{Collected, ConsumerFixture, OUTAGE, Version};
 
 /// Shortest acceptable wait before retrying a `503` without `Retry-After`.
 pub const MIN_BACKOFF: Duration = Duration::from_millis(100);
@@ -28,6 +38,10 @@ pub const MIN_BACKOFF: Duration = Duration::from_millis(100);
 pub const MAX_ATTEMPTS: usize = 6;
 /// Early-retry tolerance for `Retry-After` (timer and scheduling jitter).
 pub const RETRY_AFTER_SLACK: Duration = Duration::from_millis(50);
+/// Largest distance between an `oauth_timestamp` and the SIS clock, and the
+/// window within which a nonce must not repeat (the mock SIS's verifier
+/// window; Canvas documents a similar tolerance).
+pub const OAUTH1_WINDOW_SECS: i64 = 300;
 /// Exchanges copied into one case's evidence at most.
 const EVIDENCE_CAP: usize = 40;
 
@@ -39,6 +53,14 @@ pub mod ids {
     pub const SECRET_URL: &str = "oneroster.consumer.auth.secret-not-in-url";
     /// `oneroster.consumer.auth.bearer`
     pub const BEARER: &str = "oneroster.consumer.auth.bearer";
+    /// `oneroster.consumer.auth.oauth1-signed`
+    pub const OAUTH1_SIGNED: &str = "oneroster.consumer.auth.oauth1-signed";
+    /// `oneroster.consumer.auth.oauth1-signature-valid`
+    pub const OAUTH1_SIGNATURE: &str = "oneroster.consumer.auth.oauth1-signature-valid";
+    /// `oneroster.consumer.auth.oauth1-nonce-unique`
+    pub const OAUTH1_NONCE: &str = "oneroster.consumer.auth.oauth1-nonce-unique";
+    /// `oneroster.consumer.auth.oauth1-timestamp-fresh`
+    pub const OAUTH1_TIMESTAMP: &str = "oneroster.consumer.auth.oauth1-timestamp-fresh";
     /// `oneroster.consumer.requests.accept-json`
     pub const ACCEPT: &str = "oneroster.consumer.requests.accept-json";
     /// `oneroster.consumer.reads.expected-collections`
@@ -72,6 +94,7 @@ const GRADEBOOK_DOC: &str = "OneRoster 1.2 Gradebook Service REST Binding";
 const GRADEBOOK: &str = "https://www.imsglobal.org/spec/oneroster/v1p2/gradebook/rest/";
 const RFC6749: &str = "RFC 6749 (OAuth 2.0)";
 const RFC9110: &str = "RFC 9110 (HTTP Semantics)";
+const RFC5849: &str = "RFC 5849 (OAuth 1.0)";
 
 #[allow(clippy::too_many_arguments)]
 const fn meta(
@@ -136,6 +159,50 @@ pub fn catalog() -> Vec<CaseMeta> {
             Must,
             true,
             &["oneroster", "consumer", "auth"],
+        ),
+        meta(
+            ids::OAUTH1_SIGNED,
+            "OneRoster 1.1: every request is signed with OAuth 1.0a (HMAC-SHA1 or HMAC-SHA256) by the configured consumer",
+            RFC5849,
+            "3.1",
+            "https://www.rfc-editor.org/rfc/rfc5849#section-3.1",
+            "The client assigns a value to each of these REQUIRED protocol parameters: oauth_consumer_key, oauth_signature_method, oauth_timestamp, oauth_nonce, then signs the request and adds oauth_signature.  [OneRoster 1.1 secures every request with OAuth 1.0a signing, HMAC-SHA1 or (errata) HMAC-SHA256; accredit: with the consumer key the consumer was given.]",
+            Must,
+            false,
+            &["oneroster", "consumer", "auth", "oauth1", "v1p1"],
+        ),
+        meta(
+            ids::OAUTH1_SIGNATURE,
+            "OneRoster 1.1: every OAuth 1.0a signature verifies with the consumer secret",
+            RFC5849,
+            "3.4",
+            "https://www.rfc-editor.org/rfc/rfc5849#section-3.4",
+            "The signature is computed over the signature base string (the request method, the base string URI and the normalized request parameters, query included) with the key made of the client shared-secret and the token shared-secret, each encoded, joined by \"&\".",
+            Must,
+            false,
+            &["oneroster", "consumer", "auth", "oauth1", "v1p1"],
+        ),
+        meta(
+            ids::OAUTH1_NONCE,
+            "OneRoster 1.1: OAuth 1.0a nonces are not reused",
+            RFC5849,
+            "3.3",
+            "https://www.rfc-editor.org/rfc/rfc5849#section-3.3",
+            "The nonce value MUST be unique across all requests with the same timestamp, client credentials, and token combinations.  [accredit: a nonce is not repeated within the 300 s window a SIS keeps nonces for.]",
+            Must,
+            false,
+            &["oneroster", "consumer", "auth", "oauth1", "v1p1"],
+        ),
+        meta(
+            ids::OAUTH1_TIMESTAMP,
+            "OneRoster 1.1: OAuth 1.0a timestamps are current",
+            RFC5849,
+            "3.3",
+            "https://www.rfc-editor.org/rfc/rfc5849#section-3.3",
+            "The timestamp is expressed in the number of seconds since January 1, 1970 00:00:00 GMT. The timestamp value MUST be a positive integer.  [A server may reject stale timestamps; accredit: within 300 s of the SIS clock.]",
+            Must,
+            false,
+            &["oneroster", "consumer", "auth", "oauth1", "v1p1"],
         ),
         meta(
             ids::ACCEPT,
@@ -305,7 +372,57 @@ fn finding(case: &str, r: &Observed, location: &str, outcome: Outcome, message: 
 }
 
 fn is_service(r: &Observed) -> bool {
-    r.path.starts_with(BASE_PATH) || r.path.starts_with(GRADEBOOK_BASE_PATH)
+    r.path.starts_with(BASE_PATH)
+        || r.path.starts_with(GRADEBOOK_BASE_PATH)
+        || r.path.starts_with(V1P1_BASE_PATH)
+}
+
+/// Why a case does not apply to a consumer of `version`, if it does not.
+fn not_for(version: Version, id: &str) -> Option<&'static str> {
+    match version {
+        Version::V1p1 => match id {
+            ids::TOKEN | ids::BEARER => Some(
+                "OneRoster 1.1 signs each request with OAuth 1.0a: there is no token endpoint and no bearer token (the oauth1-* cases judge authentication)",
+            ),
+            ids::WRITES => Some(
+                "OneRoster 1.1 has no gradebook REST service here: writes are judged for 1.2 consumers only",
+            ),
+            _ => None,
+        },
+        Version::V1p2 => matches!(
+            id,
+            ids::OAUTH1_SIGNED | ids::OAUTH1_SIGNATURE | ids::OAUTH1_NONCE | ids::OAUTH1_TIMESTAMP
+        )
+        .then_some(
+            "OneRoster 1.2 authenticates with OAuth 2 bearer tokens: OAuth 1.0a signing is judged for 1.1 consumers only",
+        ),
+    }
+}
+
+/// `(oauth_* protocol parameters, data parameters)` of a signed request.
+type SignedParts = (Vec<(String, String)>, Vec<(String, String)>);
+
+/// The OAuth 1.0a protocol parameters of a request (from the `OAuth`
+/// Authorization header, or from the query, RFC 5849 §3.5.3) and its data
+/// parameters; `Err` says why it is not signed.
+fn oauth1_parts(r: &Observed) -> Result<SignedParts, String> {
+    let params = r.params();
+    match r.header("authorization") {
+        Some(a) => {
+            let oauth = oauth1::parse_authorization(a).map_err(|e| e.to_string())?;
+            Ok((oauth, params))
+        }
+        None => {
+            let (oauth, data): (Vec<_>, Vec<_>) = params
+                .into_iter()
+                .partition(|(k, _)| k.starts_with("oauth_"));
+            if oauth.is_empty() {
+                Err("no Authorization header and no oauth_* query parameters: the request is not signed".into())
+            } else {
+                Ok((oauth, data))
+            }
+        }
+    }
 }
 
 /// `(collection, filter)`: one paged walk.
@@ -314,6 +431,9 @@ type Walk = (String, Option<String>);
 impl Judge<'_> {
     /// The verdict of case `id` and the request seqs it judged.
     pub fn judge(&self, id: &str) -> (Verdict, Vec<usize>) {
+        if let Some(why) = not_for(self.profile.version, id) {
+            return (Verdict::skip(why), vec![]);
+        }
         if self.c.requests.is_empty() {
             let why = match &self.c.trigger {
                 Some(Err(e)) => format!("the consumer sent nothing (trigger: {e})"),
@@ -338,6 +458,10 @@ impl Judge<'_> {
             ids::TOKEN => self.token(),
             ids::SECRET_URL => self.secret_url(),
             ids::BEARER => self.bearer(),
+            ids::OAUTH1_SIGNED => self.oauth1_signed(),
+            ids::OAUTH1_SIGNATURE => self.oauth1_signature(),
+            ids::OAUTH1_NONCE => self.oauth1_nonce(),
+            ids::OAUTH1_TIMESTAMP => self.oauth1_timestamp(),
             ids::ACCEPT => self.accept(),
             ids::READS => self.reads(),
             ids::TO_LAST => self.to_last(),
@@ -493,6 +617,21 @@ impl Judge<'_> {
             let leaked = (!secret.is_empty()
                 && (q.contains(secret) || decoded.iter().any(|(_, x)| x.contains(secret))))
                 || decoded.iter().any(|(k, _)| k == "client_secret");
+            // OAuth 1.0a never sends the secret at all: it only keys the HMAC.
+            if self.profile.version == Version::V1p1
+                && !leaked
+                && !secret.is_empty()
+                && (r.headers.iter().any(|(_, x)| x.contains(secret))
+                    || r.body.windows(secret.len()).any(|w| w == secret.as_bytes()))
+            {
+                v.finding(finding(
+                    ids::SECRET_URL,
+                    r,
+                    "request",
+                    Outcome::Fail,
+                    "the consumer secret was sent (OAuth 1.0a uses it only as the HMAC key)".into(),
+                ));
+            }
             if leaked {
                 v.finding(finding(
                     ids::SECRET_URL,
@@ -544,6 +683,202 @@ impl Judge<'_> {
             }
         }
         self.conclude(v, &judged, "service request(s)", Outcome::Fail)
+    }
+
+    /// Every service request with its OAuth 1.0a parts.
+    fn signed(&self) -> Vec<(&Observed, Result<SignedParts, String>)> {
+        self.service().map(|r| (r, oauth1_parts(r))).collect()
+    }
+
+    fn oauth1_signed(&self) -> (Verdict, Vec<usize>) {
+        let all = self.signed();
+        if all.is_empty() {
+            return (Verdict::skip("no service request was received"), vec![]);
+        }
+        let key = self.profile.client_id.as_str();
+        let mut v = Verdict::new();
+        for (r, parts) in &all {
+            let mut problems = Vec::new();
+            match parts {
+                Err(e) => problems.push(e.clone()),
+                Ok((oauth, _)) => {
+                    let p = oauth1::SignedParams::from_pairs(oauth);
+                    for (name, value) in [
+                        ("oauth_consumer_key", &p.consumer_key),
+                        ("oauth_signature_method", &p.method),
+                        ("oauth_timestamp", &p.timestamp),
+                        ("oauth_nonce", &p.nonce),
+                        ("oauth_signature", &p.signature),
+                    ] {
+                        if value.as_deref().is_none_or(str::is_empty) {
+                            problems.push(format!("`{name}` is missing"));
+                        }
+                    }
+                    if let Some(k) = &p.consumer_key
+                        && k != key
+                    {
+                        problems.push(format!(
+                            "oauth_consumer_key is `{k}`, not the configured `{key}`"
+                        ));
+                    }
+                    if let Some(m) = &p.method
+                        && oauth1::SignatureMethod::parse(m).is_none()
+                    {
+                        problems.push(format!(
+                            "oauth_signature_method `{m}` is not HMAC-SHA1 or HMAC-SHA256"
+                        ));
+                    }
+                    if let Some(ver) = &p.version
+                        && ver != "1.0"
+                    {
+                        problems.push(format!("oauth_version is `{ver}`, not 1.0"));
+                    }
+                }
+            }
+            if !problems.is_empty() {
+                v.finding(finding(
+                    ids::OAUTH1_SIGNED,
+                    r,
+                    "header:authorization",
+                    Outcome::Fail,
+                    problems.join("; "),
+                ));
+            }
+        }
+        let judged: Vec<&Observed> = all.iter().map(|(r, _)| *r).collect();
+        self.conclude(v, &judged, "service request(s)", Outcome::Fail)
+    }
+
+    fn oauth1_signature(&self) -> (Verdict, Vec<usize>) {
+        let secret = self.profile.client_secret.expose();
+        let mut v = Verdict::new();
+        let mut judged = Vec::new();
+        for (r, parts) in self.signed() {
+            let Ok((oauth, data)) = parts else { continue };
+            if oauth1::SignedParams::from_pairs(&oauth).signature.is_none() {
+                continue;
+            }
+            judged.push(r);
+            let host = r.header("host").unwrap_or_default();
+            let base_uri = format!("http://{}{}", host.to_ascii_lowercase(), r.path);
+            if let Err(e) = oauth1::check_signature(&r.method, &base_uri, &oauth, &data, secret) {
+                v.finding(finding(
+                    ids::OAUTH1_SIGNATURE,
+                    r,
+                    "header:authorization",
+                    Outcome::Fail,
+                    format!("{e} (base string URI {base_uri})"),
+                ));
+            }
+        }
+        if judged.is_empty() {
+            return (
+                Verdict::skip("no service request carried an oauth_signature"),
+                vec![],
+            );
+        }
+        self.conclude(v, &judged, "signed request(s)", Outcome::Fail)
+    }
+
+    /// Signed service requests with their protocol parameters.
+    fn signed_params(&self) -> Vec<(&Observed, oauth1::SignedParams)> {
+        self.signed()
+            .into_iter()
+            .filter_map(|(r, parts)| {
+                let (oauth, _) = parts.ok()?;
+                Some((r, oauth1::SignedParams::from_pairs(&oauth)))
+            })
+            .collect()
+    }
+
+    fn oauth1_nonce(&self) -> (Verdict, Vec<usize>) {
+        let signed: Vec<(&Observed, oauth1::SignedParams)> = self
+            .signed_params()
+            .into_iter()
+            .filter(|(_, p)| p.nonce.is_some())
+            .collect();
+        if signed.is_empty() {
+            return (
+                Verdict::skip("no service request carried an oauth_nonce"),
+                vec![],
+            );
+        }
+        let mut v = Verdict::new();
+        // (key, nonce) -> (seq, timestamp) of its first use.
+        let mut first: BTreeMap<(String, String), (usize, i64)> = BTreeMap::new();
+        for (r, p) in &signed {
+            let nonce = p.nonce.clone().unwrap_or_default();
+            let key = p.consumer_key.clone().unwrap_or_default();
+            let ts: i64 = p
+                .timestamp
+                .as_deref()
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(r.received_unix);
+            match first.get(&(key.clone(), nonce.clone())) {
+                Some((seq, t0)) if (ts - t0).abs() <= OAUTH1_WINDOW_SECS => {
+                    v.finding(finding(
+                        ids::OAUTH1_NONCE,
+                        r,
+                        "header:authorization",
+                        Outcome::Fail,
+                        format!(
+                            "oauth_nonce `{nonce}` was already used by request #{seq} ({} s apart): a SIS refuses it as a replay",
+                            (ts - t0).abs()
+                        ),
+                    ));
+                }
+                _ => {
+                    first.insert((key, nonce), (r.seq, ts));
+                }
+            }
+        }
+        let judged: Vec<&Observed> = signed.iter().map(|(r, _)| *r).collect();
+        self.conclude(v, &judged, "signed request(s)", Outcome::Fail)
+    }
+
+    fn oauth1_timestamp(&self) -> (Verdict, Vec<usize>) {
+        let signed: Vec<(&Observed, oauth1::SignedParams)> = self
+            .signed_params()
+            .into_iter()
+            .filter(|(_, p)| p.timestamp.is_some())
+            .collect();
+        if signed.is_empty() {
+            return (
+                Verdict::skip("no service request carried an oauth_timestamp"),
+                vec![],
+            );
+        }
+        let mut v = Verdict::new();
+        for (r, p) in &signed {
+            let raw = p.timestamp.as_deref().unwrap_or_default();
+            let problem = match raw.parse::<i64>() {
+                Ok(t) if t <= 0 => {
+                    Some(format!("oauth_timestamp `{raw}` is not a positive integer"))
+                }
+                Ok(t) if (t - r.received_unix).abs() > OAUTH1_WINDOW_SECS => Some(format!(
+                    "oauth_timestamp {t} is {} s {} the SIS clock (at most {OAUTH1_WINDOW_SECS} s)",
+                    (t - r.received_unix).abs(),
+                    if t < r.received_unix {
+                        "behind"
+                    } else {
+                        "ahead of"
+                    }
+                )),
+                Ok(_) => None,
+                Err(_) => Some(format!("oauth_timestamp `{raw}` is not an integer")),
+            };
+            if let Some(m) = problem {
+                v.finding(finding(
+                    ids::OAUTH1_TIMESTAMP,
+                    r,
+                    "header:authorization",
+                    Outcome::Fail,
+                    m,
+                ));
+            }
+        }
+        let judged: Vec<&Observed> = signed.iter().map(|(r, _)| *r).collect();
+        self.conclude(v, &judged, "signed request(s)", Outcome::Fail)
     }
 
     fn accept(&self) -> (Verdict, Vec<usize>) {
@@ -1203,6 +1538,7 @@ mod tests {
             page: None,
             issued_token: None,
             write_sunk: false,
+            received_unix: 1_700_000_000,
         }
     }
 
@@ -1334,5 +1670,86 @@ mod tests {
         let p = profile("");
         let (v, _) = Judge { c: &c, profile: &p }.judge(ids::SECRET_URL);
         assert_eq!(v.outcome(), Outcome::Fail);
+    }
+
+    /// A 1.1 GET signed as `key`/`secret` at `ts` with `nonce`.
+    fn signed_get(seq: usize, key: &str, secret: &str, ts: i64, nonce: &str) -> Observed {
+        let url = url::Url::parse(&format!(
+            "http://127.0.0.1:9{V1P1_BASE_PATH}/users?limit=4&offset=0"
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let s = oauth1::Signing {
+            consumer_key: key,
+            consumer_secret: secret,
+            method: oauth1::SignatureMethod::HmacSha1,
+            timestamp: ts,
+            nonce,
+        };
+        let h =
+            oauth1::authorization_header(&s, "GET", &url, &[]).unwrap_or_else(|e| panic!("{e}"));
+        let mut o = obs(seq, 0, "GET", url.path(), url.query());
+        o.headers = vec![
+            ("host".into(), "127.0.0.1:9".into()),
+            ("authorization".into(), h),
+        ];
+        o
+    }
+
+    fn v1p1_outcome(c: &Collected, secret_file: &std::path::Path, id: &str) -> Outcome {
+        let mut p = profile("version = \"1.1\"\nclient_id = \"key\"\n");
+        p.client_secret = accredit_core::profile::Secret::from_value(
+            format!("file:{}", secret_file.display()),
+            "s3cr3t",
+        );
+        Judge { c, profile: &p }.judge(id).0.outcome()
+    }
+
+    #[rstest]
+    #[case::good(&[("key", "s3cr3t", 0, "n1"), ("key", "s3cr3t", 1, "n2")], [Outcome::Pass; 4])]
+    #[case::wrong_secret(&[("key", "nope", 0, "n1")], [Outcome::Pass, Outcome::Fail, Outcome::Pass, Outcome::Pass])]
+    #[case::wrong_key(&[("other", "s3cr3t", 0, "n1")], [Outcome::Fail, Outcome::Pass, Outcome::Pass, Outcome::Pass])]
+    #[case::nonce_replayed(&[("key", "s3cr3t", 0, "n1"), ("key", "s3cr3t", 2, "n1")], [Outcome::Pass, Outcome::Pass, Outcome::Fail, Outcome::Pass])]
+    #[case::stale(&[("key", "s3cr3t", -3600, "n1")], [Outcome::Pass, Outcome::Pass, Outcome::Pass, Outcome::Fail])]
+    fn oauth1_requests_are_judged(
+        #[case] reqs: &[(&str, &str, i64, &str)],
+        #[case] want: [Outcome; 4],
+    ) {
+        let now = 1_700_000_000;
+        let c = Collected {
+            requests: reqs
+                .iter()
+                .enumerate()
+                .map(|(i, (k, s, dt, n))| signed_get(i + 1, k, s, now + dt, n))
+                .collect(),
+            ..Collected::default()
+        };
+        let f = std::path::Path::new("/dev/null");
+        let got = [
+            ids::OAUTH1_SIGNED,
+            ids::OAUTH1_SIGNATURE,
+            ids::OAUTH1_NONCE,
+            ids::OAUTH1_TIMESTAMP,
+        ]
+        .map(|id| v1p1_outcome(&c, f, id));
+        assert_eq!(got, want);
+        // Under 1.2 the same cases do not apply, and 1.2's token cases skip under 1.1.
+        assert_eq!(outcome(&c, "", ids::OAUTH1_SIGNED), Outcome::Skip);
+        assert_eq!(v1p1_outcome(&c, f, ids::TOKEN), Outcome::Skip);
+        assert_eq!(v1p1_outcome(&c, f, ids::WRITES), Outcome::Skip);
+    }
+
+    #[test]
+    fn an_unsigned_1p1_request_fails_and_a_sent_secret_is_found() {
+        let mut o = obs(1, 0, "GET", &format!("{V1P1_BASE_PATH}/users"), None);
+        o.received_unix = 1_700_000_000;
+        o.headers = vec![("x-consumer-secret".into(), "s3cr3t".into())];
+        let c = Collected {
+            requests: vec![o],
+            ..Collected::default()
+        };
+        let f = std::path::Path::new("/dev/null");
+        assert_eq!(v1p1_outcome(&c, f, ids::OAUTH1_SIGNED), Outcome::Fail);
+        assert_eq!(v1p1_outcome(&c, f, ids::OAUTH1_SIGNATURE), Outcome::Skip);
+        assert_eq!(v1p1_outcome(&c, f, ids::SECRET_URL), Outcome::Fail);
     }
 }

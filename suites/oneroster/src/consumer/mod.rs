@@ -1,6 +1,15 @@
 //! The `oneroster-consumer` suite: the harness plays the SIS (the OneRoster
-//! 1.2 rostering provider) and certifies the candidate **consumer** that
-//! reads from it (and, optionally, writes gradebook data to it).
+//! 1.2 or 1.1 rostering provider) and certifies the candidate **consumer**
+//! that reads from it (and, for 1.2, optionally writes gradebook data to it).
+//!
+//! Versions (`version` in the profile): a 1.2 consumer gets a token at the
+//! token endpoint and reads `/ims/oneroster/rostering/v1p2` with bearer
+//! tokens; a 1.1 consumer signs every request to `/ims/oneroster/v1p1` with
+//! OAuth 1.0a (RFC 5849; the client id and secret are its consumer key and
+//! secret). Both surfaces run over the same store and the same injected
+//! conditions, so paging, filter, retry and tolerance are judged alike; the
+//! auth cases are per version, and a case that does not apply to the
+//! profile's version is `skip` with the reason.
 //!
 //! How a run goes (the design of `caliper-sensor`): `start()` seeds the mock
 //! SIS of `mock-platform` (a generated 1.2 bundle, or the profile's `bundle`)
@@ -76,6 +85,19 @@ pub enum Version {
     #[default]
     #[serde(rename = "1.2")]
     V1p2,
+    /// OneRoster 1.1 (OAuth 1.0a request signing, HMAC-SHA1 or HMAC-SHA256).
+    #[serde(rename = "1.1")]
+    V1p1,
+}
+
+impl Version {
+    /// The profile spelling (`"1.2"`, `"1.1"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::V1p2 => "1.2",
+            Version::V1p1 => "1.1",
+        }
+    }
 }
 
 fn default_client_id() -> String {
@@ -102,15 +124,17 @@ pub const BEHAVIOURS: &[&str] = &["filter", "writes"];
 #[serde(deny_unknown_fields)]
 pub struct ConsumerProfile {
     /// Where the mock SIS listens; the consumer is configured with
-    /// `http://<sis_listen>` (token URL `/ims/oneroster/oauth2/token`,
-    /// rostering base `/ims/oneroster/rostering/v1p2`).
+    /// `http://<sis_listen>` (1.2: token URL `/ims/oneroster/oauth2/token`,
+    /// rostering base `/ims/oneroster/rostering/v1p2`; 1.1: base
+    /// `/ims/oneroster/v1p1`, OAuth 1.0a with the client id and secret as
+    /// consumer key and secret).
     pub sis_listen: SocketAddr,
     /// The client id the consumer was given.
     #[serde(default = "default_client_id")]
     pub client_id: String,
     /// The client secret the consumer was given (`env:NAME` / `file:PATH`).
     pub client_secret: Secret,
-    /// OneRoster version (`"1.2"`).
+    /// OneRoster version (`"1.2"` or `"1.1"`).
     #[serde(default)]
     pub version: Version,
     /// A URL the harness `POST`s to start a sync.
@@ -167,7 +191,11 @@ pub const CONSUMER_TEMPLATE: &str = r#"# accredit candidate profile: OneRoster 1
 #   token URL:      http://<sis_listen>/ims/oneroster/oauth2/token
 #   rostering base: http://<sis_listen>/ims/oneroster/rostering/v1p2
 #   gradebook base: http://<sis_listen>/ims/oneroster/gradebook/v1p2
-# and the client id and secret below. The SIS caps pages at max_page_size,
+# and the client id and secret below. A OneRoster 1.1 consumer (version = "1.1")
+# uses the base http://<sis_listen>/ims/oneroster/v1p1 instead, signing every
+# request with OAuth 1.0a (HMAC-SHA1 or HMAC-SHA256): client id = consumer key,
+# client secret = consumer secret; no token URL, no gradebook.
+# The SIS caps pages at max_page_size,
 # answers the first request to /users with 429 (Retry-After: 1), the first to
 # /classes with 503, and /academicSessions with 503 every time.
 
@@ -310,11 +338,23 @@ pub const REFERENCE_COLLECTIONS: [&str; 5] = [
 
 /// Starts the reference consumer (with `faults`) configured for a SIS at a
 /// free loopback port, and writes its secret under `work_dir`: the demo and
-/// the self-tests run the suite with the returned profile.
+/// the self-tests run the suite with the returned profile (OneRoster 1.2).
 pub async fn start_reference_consumer(
     work_dir: &Path,
     faults: Vec<ConsumerFault>,
 ) -> Result<ReferenceConsumer, SuiteError> {
+    start_reference_consumer_for(work_dir, Version::V1p2, faults).await
+}
+
+/// [`start_reference_consumer`] for a OneRoster `version`: for 1.1 the
+/// reference signs with OAuth 1.0a HMAC-SHA256 and writes nothing, and the
+/// profile says `version = "1.1"` and expects no writes.
+pub async fn start_reference_consumer_for(
+    work_dir: &Path,
+    version: Version,
+    faults: Vec<ConsumerFault>,
+) -> Result<ReferenceConsumer, SuiteError> {
+    let v1p1 = version == Version::V1p1;
     let harness = |what: &str, e: &dyn std::fmt::Display| {
         SuiteError::Harness(format!("reference consumer: {what}: {e}"))
     };
@@ -333,14 +373,18 @@ pub async fn start_reference_consumer(
             .iter()
             .map(|s| s.to_string())
             .collect(),
-        write: true,
+        write: !v1p1,
         faults,
+        oauth1: v1p1.then_some(accredit_core::oauth1::SignatureMethod::HmacSha256),
     })
     .await
     .map_err(|e| harness("cannot start", &e))?;
     let mut expects: Vec<&str> = REFERENCE_COLLECTIONS.to_vec();
-    expects.extend(["filter", "writes"]);
-    let profile = consumer_demo_profile(
+    expects.push("filter");
+    if !v1p1 {
+        expects.push("writes");
+    }
+    let mut profile = consumer_demo_profile(
         "accredit reference consumer",
         sis_listen,
         sis::DEFAULT_CLIENT_ID,
@@ -350,6 +394,10 @@ pub async fn start_reference_consumer(
         300,
         &expects,
     );
+    if v1p1 {
+        // The table is the profile's last: the line joins it.
+        profile.push_str("version = \"1.1\"\n");
+    }
     Ok(ReferenceConsumer {
         consumer,
         profile,
@@ -359,7 +407,7 @@ pub async fn start_reference_consumer(
 
 // ---- the suite ------------------------------------------------------------------
 
-/// OneRoster 1.2 consumer certification (`oneroster-consumer`).
+/// OneRoster 1.2 / 1.1 consumer certification (`oneroster-consumer`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OneRosterConsumerSuite;
 
@@ -369,7 +417,7 @@ impl Suite for OneRosterConsumerSuite {
     }
 
     fn title(&self) -> &'static str {
-        "OneRoster 1.2 REST: consumer certification (paging, filters, retries, tolerance, writes)"
+        "OneRoster 1.2 / 1.1 REST: consumer certification (auth, paging, filters, retries, tolerance, writes)"
     }
 
     fn kind(&self) -> SuiteKind {
@@ -488,7 +536,12 @@ impl ConsumerFixture {
             mock: sis::MOCK_NAME,
             router: inbound.clone(),
         };
-        let observer = Observer::new(conditions(&profile));
+        // The observer re-signs the 1.1 requests it pages down (see observe).
+        let observer = Observer::with_oauth1(
+            conditions(&profile),
+            &profile.client_id,
+            profile.client_secret.expose(),
+        );
         let running = start_observed(config, observer.clone(), Some(recorder))
             .await
             .map_err(|e| harness("cannot start", &e))?;
@@ -507,6 +560,14 @@ impl ConsumerFixture {
             generated,
             collected: tokio::sync::OnceCell::new(),
         })
+    }
+
+    /// The service base URL the consumer must use (1.2 rostering or 1.1).
+    pub fn base_url(&self) -> String {
+        match self.profile.version {
+            Version::V1p2 => self.sis.rostering_url(),
+            Version::V1p1 => self.sis.v1p1_url(),
+        }
     }
 
     /// The SIS origin the consumer must use.
@@ -534,8 +595,9 @@ impl ConsumerFixture {
         let deadline = t0 + wait;
         let settle = Duration::from_millis(self.profile.settle_ms);
         let mut log = vec![format!(
-            "mock SIS listening at {} (max page size {}); waiting up to {} s for the consumer",
-            self.sis_origin(),
+            "mock SIS (OneRoster {}) listening at {} (max page size {}); waiting up to {} s for the consumer",
+            self.profile.version.as_str(),
+            self.base_url(),
             self.profile.max_page_size,
             wait.as_secs()
         )];
@@ -686,9 +748,16 @@ mod tests {
         assert_eq!(p.expected_collections(), vec!["users"]);
         assert!(p.expects("filter") && p.test_retries);
         assert_eq!(p.version, Version::V1p2);
-        // 1.1 is refused until the 1.1 SIS surface serves consumers.
+        // 1.1 is accepted; any other version is refused.
         let v11 = text.replace("collect_seconds", "version = \"1.1\"\ncollect_seconds");
         let doc = accredit_core::profile::ProfileDoc::parse("p", &v11, &[CONSUMER_SUITE_ID])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let p: ConsumerProfile = doc
+            .require_section(CONSUMER_SUITE_ID)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.version, Version::V1p1);
+        let v10 = text.replace("collect_seconds", "version = \"1.0\"\ncollect_seconds");
+        let doc = accredit_core::profile::ProfileDoc::parse("p", &v10, &[CONSUMER_SUITE_ID])
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(
             doc.require_section::<ConsumerProfile>(CONSUMER_SUITE_ID)

@@ -8,7 +8,10 @@ library's.
 
 Modes:
   library      the library unmodified: it signs requests with OAuth 1.0a
-               (HMAC-SHA256), as ClassLink's OneRoster 1.1 service expects.
+               (HMAC-SHA256), as ClassLink's OneRoster 1.1 service expects,
+               pointed at the SIS's 1.2 base.
+  library-v1p1 the library unmodified, pointed at the SIS's OneRoster 1.1 base
+               (/ims/oneroster/v1p1/), where OAuth 1.0a is the binding.
   bearer-shim  the library's request signer (`classlink.ClasslinkAPI`) is
                replaced by a shim that sends an OAuth 2 bearer token (obtained
                here with client_secret_basic), so the rest of the library can
@@ -32,7 +35,7 @@ def main():
     p.add_argument("--sis", required=True, help="SIS origin, http://host:port")
     p.add_argument("--client-id", required=True)
     p.add_argument("--client-secret-file", required=True)
-    p.add_argument("--mode", choices=["library", "bearer-shim"], required=True)
+    p.add_argument("--mode", choices=["library", "library-v1p1", "bearer-shim"], required=True)
     a = p.parse_args()
     with open(a.client_secret_file, encoding="utf-8") as f:
         secret = f.read().strip()
@@ -58,8 +61,9 @@ def main():
 
         classlink.ClasslinkAPI = BearerAPI
 
+    base = "/ims/oneroster/v1p1/" if a.mode == "library-v1p1" else "/ims/oneroster/rostering/v1p2/"
     conn = oneroster.ClasslinkConnector(
-        host=a.sis + "/ims/oneroster/rostering/v1p2/",
+        host=a.sis + base,
         client_id=a.client_id,
         client_secret=secret,
     )

@@ -180,7 +180,7 @@ pub enum ServeWhat {
     CaliperEndpoint,
     /// The reference Caliper sensor (sends to your endpoint when triggered).
     CaliperSensor,
-    /// The mock SIS: a OneRoster 1.2 rostering provider over SQLite (`--bundle DIR` or `--config FILE`).
+    /// The mock SIS: a OneRoster 1.1/1.2 provider (rostering, gradebook, resources) over SQLite (`--bundle DIR` or `--config FILE`).
     Sis,
 }
 

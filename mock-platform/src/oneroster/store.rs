@@ -16,8 +16,23 @@ use rusqlite::{Connection, params_from_iter};
 use serde_json::{Map, Value, json};
 
 use super::SisError;
-use super::csvread::{Table, read_table};
+use super::csvread::{Row, Table, read_table};
 use super::filter::{self, Filter};
+
+/// The secondary indexes, built after the bulk load. Besides the default
+/// order, each one serves a relation the REST API answers (the JSON paths are
+/// spelled exactly as the relation conditions in `mod.rs` spell them, which is
+/// what lets SQLite use an index on an expression): a class's enrollments and
+/// members, a user's classes, a school's classes and enrollments, a course's
+/// classes. The trailing `ord` keeps each match set in the default order, so a
+/// page is read straight off the index.
+const INDEXES: &str = "
+    CREATE INDEX entity_ord ON entity (collection, ord);
+    CREATE INDEX entity_class ON entity (collection, json_extract(doc, '$.class.sourcedId'), ord);
+    CREATE INDEX entity_user ON entity (collection, json_extract(doc, '$.user.sourcedId'), ord);
+    CREATE INDEX entity_school ON entity (collection, json_extract(doc, '$.school.sourcedId'), ord);
+    CREATE INDEX entity_course ON entity (collection, json_extract(doc, '$.course.sourcedId'), ord);
+";
 
 /// What one query asks.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +50,36 @@ pub(crate) struct Query {
 /// The store: one SQLite connection (in memory unless a file is configured).
 pub(crate) struct Store {
     conn: std::sync::Mutex<Connection>,
+    /// Answers remembered between writes; see [`Memo`].
+    memo: std::sync::Mutex<Memo>,
+}
+
+/// What repeated list queries share, valid until the next write.
+///
+/// Why: a client walks a collection page by page with the same condition. On
+/// a million enrollments, counting the matches again for every page and
+/// skipping `OFFSET` rows again for every page made a walk quadratic. The
+/// total of a condition cannot change without a write, and neither can the
+/// row that ends a page in the default order, so both are remembered (keyed
+/// by the exact SQL condition and its parameters) and forgotten on every
+/// `upsert` or `delete`: a page at offset `o` that follows a page ending at
+/// `o` is read with `ord > last` instead of `OFFSET o`, the same rows.
+#[derive(Default)]
+struct Memo {
+    /// condition key → total.
+    totals: HashMap<String, u64>,
+    /// (condition key, offset) → `ord` of the row just before that offset.
+    cursors: HashMap<(String, u64), i64>,
+}
+
+/// Entries kept at most per map (a bound on memory, not a tuning knob).
+const MEMO_CAP: usize = 4096;
+
+impl Memo {
+    fn clear(&mut self) {
+        self.totals.clear();
+        self.cursors.clear();
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -69,18 +114,25 @@ impl Store {
             None => Connection::open_in_memory(),
         }
         .map_err(db_err)?;
+        // The load is one bulk insert into a fresh database: no journal and no
+        // fsync while it runs (a crash loses nothing, the bundle is the
+        // source), a large page cache, and the secondary indexes built once
+        // after the rows are in (sorting once beats a random B-tree insert
+        // per row per index).
         conn.execute_batch(
-            "CREATE TABLE entity (
+            "PRAGMA journal_mode = OFF;
+            PRAGMA synchronous = OFF;
+            PRAGMA temp_store = MEMORY;
+            PRAGMA cache_size = -524288;
+            CREATE TABLE entity (
                 collection TEXT NOT NULL,
                 sourced_id TEXT NOT NULL,
                 ord INTEGER NOT NULL,
                 doc TEXT NOT NULL,
                 PRIMARY KEY (collection, sourced_id)
-            );
-            CREATE INDEX entity_ord ON entity (collection, ord);",
+            );",
         )
         .map_err(db_err)?;
-        let docs = build_docs(bundle, base, now)?;
         let tx = conn.unchecked_transaction().map_err(db_err)?;
         {
             let mut ins = tx
@@ -88,20 +140,37 @@ impl Store {
                     "INSERT INTO entity (collection, sourced_id, ord, doc) VALUES (?1, ?2, ?3, ?4)",
                 )
                 .map_err(db_err)?;
-            for (ord, (coll, id, doc)) in docs.iter().enumerate() {
-                let ord = i64::try_from(ord).unwrap_or(i64::MAX);
+            let mut ord: i64 = 0;
+            for_each_doc(bundle, base, now, |coll, id, doc| {
+                ord += 1;
                 ins.execute(rusqlite::params![coll, id, ord, doc.to_string()])
-                    .map_err(|e| SisError::Store(format!("{coll} {id}: {e}")))?;
-            }
+                    .map(drop)
+                    .map_err(|e| SisError::Store(format!("{coll} {id}: {e}")))
+            })?;
         }
         tx.commit().map_err(db_err)?;
+        conn.execute_batch(INDEXES).map_err(db_err)?;
+        // Later writes (gradebook POST/PUT/DELETE) need statement rollback.
+        conn.execute_batch(if database.is_some() {
+            "PRAGMA journal_mode = DELETE; PRAGMA synchronous = NORMAL;"
+        } else {
+            "PRAGMA journal_mode = MEMORY;"
+        })
+        .map_err(db_err)?;
         Ok(Store {
             conn: std::sync::Mutex::new(conn),
+            memo: std::sync::Mutex::new(Memo::default()),
         })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn memo(&self) -> std::sync::MutexGuard<'_, Memo> {
+        self.memo
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -155,6 +224,7 @@ impl Store {
     /// quadratic).
     pub(crate) fn upsert(&self, collection: &str, id: &str, doc: &Value) -> Result<bool, SisError> {
         let conn = self.lock();
+        self.memo().clear();
         let updated = conn
             .execute(
                 "UPDATE entity SET doc = ?3 WHERE collection = ?1 AND sourced_id = ?2",
@@ -175,6 +245,7 @@ impl Store {
     /// Deletes one object; `true` when it existed.
     pub(crate) fn delete(&self, collection: &str, id: &str) -> Result<bool, SisError> {
         let conn = self.lock();
+        self.memo().clear();
         let n = conn
             .execute(
                 "DELETE FROM entity WHERE collection = ?1 AND sourced_id = ?2",
@@ -198,38 +269,82 @@ impl Store {
             params.extend(p);
         }
         let conn = self.lock();
-        let total: i64 = conn
-            .query_row(
-                &format!("SELECT COUNT(*) FROM entity WHERE {cond}"),
-                params_from_iter(params.iter()),
-                |r| r.get(0),
-            )
-            .map_err(db_err)?;
-        let order = match &q.sort {
-            Some((path, desc)) => format!(
-                "json_extract(doc, '$.{path}') {}, ord",
-                if *desc { "DESC" } else { "ASC" }
-            ),
-            None => "ord".to_string(),
+        // The key names the condition exactly: its SQL and every parameter
+        // (length-prefixed, so no two parameter lists spell the same key).
+        let mut key = cond.clone();
+        for p in &params {
+            key.push_str(&format!("\u{0}{}:{p}", p.len()));
+        }
+        let known = self.memo().totals.get(&key).copied();
+        let total = match known {
+            Some(t) => t,
+            None => {
+                let n: i64 = conn
+                    .query_row(
+                        &format!("SELECT COUNT(*) FROM entity WHERE {cond}"),
+                        params_from_iter(params.iter()),
+                        |r| r.get(0),
+                    )
+                    .map_err(db_err)?;
+                let t = u64::try_from(n).unwrap_or(0);
+                let mut memo = self.memo();
+                if memo.totals.len() >= MEMO_CAP {
+                    memo.totals.clear();
+                }
+                memo.totals.insert(key.clone(), t);
+                t
+            }
         };
-        let sql = format!(
-            "SELECT doc FROM entity WHERE {cond} ORDER BY {order} LIMIT {} OFFSET {}",
-            i64::try_from(q.limit).unwrap_or(i64::MAX),
-            i64::try_from(q.offset).unwrap_or(i64::MAX)
-        );
+        let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
+        let (order, seek) = match &q.sort {
+            Some((path, desc)) => (
+                format!(
+                    "json_extract(doc, '$.{path}') {}, ord",
+                    if *desc { "DESC" } else { "ASC" }
+                ),
+                None,
+            ),
+            None => (
+                "ord".to_string(),
+                self.memo().cursors.get(&(key.clone(), q.offset)).copied(),
+            ),
+        };
+        let sql = match seek {
+            Some(after) => format!(
+                "SELECT doc, ord FROM entity WHERE ({cond}) AND ord > {after} ORDER BY ord LIMIT {limit}"
+            ),
+            None => format!(
+                "SELECT doc, ord FROM entity WHERE {cond} ORDER BY {order} LIMIT {limit} OFFSET {}",
+                i64::try_from(q.offset).unwrap_or(i64::MAX)
+            ),
+        };
         let mut stmt = conn.prepare(&sql).map_err(db_err)?;
         let docs = stmt
-            .query_map(params_from_iter(params.iter()), |r| r.get::<_, String>(0))
+            .query_map(params_from_iter(params.iter()), |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
             .map_err(db_err)?;
         let mut out = Vec::new();
+        let mut last = None;
         for d in docs {
-            let text = d.map_err(db_err)?;
+            let (text, ord) = d.map_err(db_err)?;
+            last = Some(ord);
             out.push(
                 serde_json::from_str(&text)
                     .map_err(|e| SisError::Store(format!("stored document: {e}")))?,
             );
         }
-        Ok((out, u64::try_from(total).unwrap_or(0)))
+        if q.sort.is_none()
+            && let Some(ord) = last
+        {
+            let next = q.offset.saturating_add(out.len() as u64);
+            let mut memo = self.memo();
+            if memo.cursors.len() >= MEMO_CAP {
+                memo.cursors.clear();
+            }
+            memo.cursors.insert((key, next), ord);
+        }
+        Ok((out, total))
     }
 }
 
@@ -246,7 +361,7 @@ impl Ctx<'_> {
     }
 
     /// `sourcedId`, `status`, `dateLastModified` of a row.
-    fn head(&self, row: &HashMap<String, String>) -> Map<String, Value> {
+    fn head(&self, row: Row<'_>) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("sourcedId".into(), json!(col(row, "sourcedId")));
         let status = match col(row, "status") {
@@ -263,8 +378,8 @@ impl Ctx<'_> {
     }
 }
 
-fn col<'r>(row: &'r HashMap<String, String>, name: &str) -> &'r str {
-    row.get(name).map_or("", String::as_str)
+fn col<'r>(row: Row<'r>, name: &str) -> &'r str {
+    row.get(name).unwrap_or("")
 }
 
 fn list(s: &str) -> Vec<String> {
@@ -276,7 +391,7 @@ fn list(s: &str) -> Vec<String> {
 }
 
 /// Copies non-empty string columns (`csv name`, `json name`).
-fn copy(m: &mut Map<String, Value>, row: &HashMap<String, String>, cols: &[(&str, &str)]) {
+fn copy(m: &mut Map<String, Value>, row: Row<'_>, cols: &[(&str, &str)]) {
     for (c, j) in cols {
         let v = col(row, c);
         if !v.is_empty() {
@@ -286,7 +401,7 @@ fn copy(m: &mut Map<String, Value>, row: &HashMap<String, String>, cols: &[(&str
 }
 
 /// Copies non-empty list columns as arrays of strings.
-fn copy_lists(m: &mut Map<String, Value>, row: &HashMap<String, String>, cols: &[&str]) {
+fn copy_lists(m: &mut Map<String, Value>, row: Row<'_>, cols: &[&str]) {
     for c in cols {
         let v = list(col(row, c));
         if !v.is_empty() {
@@ -302,8 +417,15 @@ fn need(dir: &Path, name: &str) -> Result<Table, SisError> {
     })
 }
 
-/// Every object as (collection, sourcedId, REST document), in file order.
-fn build_docs(dir: &Path, base: &str, now: &str) -> Result<Vec<(String, String, Value)>, SisError> {
+/// Hands every object to `emit` as (collection, sourcedId, REST document), in
+/// file order, one at a time (the million enrollment documents are never all
+/// held at once).
+fn for_each_doc(
+    dir: &Path,
+    base: &str,
+    now: &str,
+    mut emit: impl FnMut(&str, &str, Value) -> Result<(), SisError>,
+) -> Result<(), SisError> {
     let cx = Ctx { base, now };
     let orgs = need(dir, "orgs.csv")?;
     let sessions = need(dir, "academicSessions.csv")?;
@@ -312,10 +434,9 @@ fn build_docs(dir: &Path, base: &str, now: &str) -> Result<Vec<(String, String, 
     let users = need(dir, "users.csv")?;
     let roles = need(dir, "roles.csv")?;
     let enrollments = need(dir, "enrollments.csv")?;
-    let mut out = Vec::new();
 
     let mut org_children: HashMap<String, Vec<String>> = HashMap::new();
-    for r in &orgs.rows {
+    for r in orgs.rows() {
         let p = col(r, "parentSourcedId");
         if !p.is_empty() {
             org_children
@@ -324,7 +445,7 @@ fn build_docs(dir: &Path, base: &str, now: &str) -> Result<Vec<(String, String, 
                 .push(col(r, "sourcedId").to_string());
         }
     }
-    for r in &orgs.rows {
+    for r in orgs.rows() {
         let mut m = cx.head(r);
         copy(
             &mut m,
@@ -343,11 +464,11 @@ fn build_docs(dir: &Path, base: &str, now: &str) -> Result<Vec<(String, String, 
             let refs: Vec<Value> = ch.iter().map(|c| cx.guid_ref("orgs", "org", c)).collect();
             m.insert("children".into(), Value::Array(refs));
         }
-        out.push(("orgs".into(), col(r, "sourcedId").into(), Value::Object(m)));
+        emit("orgs", col(r, "sourcedId"), Value::Object(m))?;
     }
 
     let mut session_children: HashMap<String, Vec<String>> = HashMap::new();
-    for r in &sessions.rows {
+    for r in sessions.rows() {
         let p = col(r, "parentSourcedId");
         if !p.is_empty() {
             session_children
@@ -356,7 +477,7 @@ fn build_docs(dir: &Path, base: &str, now: &str) -> Result<Vec<(String, String, 
                 .push(col(r, "sourcedId").to_string());
         }
     }
-    for r in &sessions.rows {
+    for r in sessions.rows() {
         let mut m = cx.head(r);
         copy(
             &mut m,
@@ -383,14 +504,10 @@ fn build_docs(dir: &Path, base: &str, now: &str) -> Result<Vec<(String, String, 
             m.insert("children".into(), Value::Array(refs));
         }
         copy(&mut m, r, &[("schoolYear", "schoolYear")]);
-        out.push((
-            "academicSessions".into(),
-            col(r, "sourcedId").into(),
-            Value::Object(m),
-        ));
+        emit("academicSessions", col(r, "sourcedId"), Value::Object(m))?;
     }
 
-    for r in &courses.rows {
+    for r in courses.rows() {
         let mut m = cx.head(r);
         copy(&mut m, r, &[("title", "title")]);
         let sy = col(r, "schoolYearSourcedId");
@@ -407,14 +524,10 @@ fn build_docs(dir: &Path, base: &str, now: &str) -> Result<Vec<(String, String, 
             m.insert("org".into(), cx.guid_ref("orgs", "org", org));
         }
         copy_lists(&mut m, r, &["subjectCodes"]);
-        out.push((
-            "courses".into(),
-            col(r, "sourcedId").into(),
-            Value::Object(m),
-        ));
+        emit("courses", col(r, "sourcedId"), Value::Object(m))?;
     }
 
-    for r in &classes.rows {
+    for r in classes.rows() {
         let mut m = cx.head(r);
         copy(
             &mut m,
@@ -441,15 +554,11 @@ fn build_docs(dir: &Path, base: &str, now: &str) -> Result<Vec<(String, String, 
             .collect();
         m.insert("terms".into(), Value::Array(terms));
         copy_lists(&mut m, r, &["subjectCodes", "periods"]);
-        out.push((
-            "classes".into(),
-            col(r, "sourcedId").into(),
-            Value::Object(m),
-        ));
+        emit("classes", col(r, "sourcedId"), Value::Object(m))?;
     }
 
     let mut user_roles: HashMap<String, Vec<Value>> = HashMap::new();
-    for r in &roles.rows {
+    for r in roles.rows() {
         let mut m = Map::new();
         copy(&mut m, r, &[("roleType", "roleType"), ("role", "role")]);
         m.insert(
@@ -466,7 +575,7 @@ fn build_docs(dir: &Path, base: &str, now: &str) -> Result<Vec<(String, String, 
             .or_default()
             .push(Value::Object(m));
     }
-    for r in &users.rows {
+    for r in users.rows() {
         let id = col(r, "sourcedId");
         let mut m = cx.head(r);
         copy(
@@ -524,10 +633,10 @@ fn build_docs(dir: &Path, base: &str, now: &str) -> Result<Vec<(String, String, 
             m.insert("agents".into(), Value::Array(agents));
         }
         copy_lists(&mut m, r, &["grades"]);
-        out.push(("users".into(), id.into(), Value::Object(m)));
+        emit("users", id, Value::Object(m))?;
     }
 
-    for r in &enrollments.rows {
+    for r in enrollments.rows() {
         let mut m = cx.head(r);
         m.insert(
             "user".into(),
@@ -551,17 +660,13 @@ fn build_docs(dir: &Path, base: &str, now: &str) -> Result<Vec<(String, String, 
                 ("endDate", "endDate"),
             ],
         );
-        out.push((
-            "enrollments".into(),
-            col(r, "sourcedId").into(),
-            Value::Object(m),
-        ));
+        emit("enrollments", col(r, "sourcedId"), Value::Object(m))?;
     }
     // Demographics are optional in a bundle (a SIS may hold none); each row
     // becomes a document with the CSV's own column names, all strings, as
     // `DemographicsDType` has them.
     if let Some(demographics) = read_table(dir, "demographics.csv")? {
-        for r in &demographics.rows {
+        for r in demographics.rows() {
             let mut m = cx.head(r);
             copy(
                 &mut m,
@@ -571,14 +676,10 @@ fn build_docs(dir: &Path, base: &str, now: &str) -> Result<Vec<(String, String, 
                     .map(|c| (*c, *c))
                     .collect::<Vec<_>>(),
             );
-            out.push((
-                "demographics".into(),
-                col(r, "sourcedId").into(),
-                Value::Object(m),
-            ));
+            emit("demographics", col(r, "sourcedId"), Value::Object(m))?;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The `demographics.csv` columns copied as they are (after the common head).
@@ -612,6 +713,90 @@ fn split_user_ids(s: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A tiny bundle: one class with five enrollments `e1`..`e5`.
+    fn tiny_store(dir: &Path) -> Store {
+        let files = [
+            ("orgs.csv", "sourcedId,name,type\ns1,School,school\n".to_string()),
+            ("academicSessions.csv", "sourcedId,title,type\nt1,Term,term\n".into()),
+            ("courses.csv", "sourcedId,title,orgSourcedId\nco1,Course,s1\n".into()),
+            (
+                "classes.csv",
+                "sourcedId,title,courseSourcedId,schoolSourcedId,termSourcedIds\nc1,Class,co1,s1,t1\n"
+                    .into(),
+            ),
+            ("users.csv", "sourcedId,username\nu1,one\n".into()),
+            ("roles.csv", "userSourcedId,roleType,role,orgSourcedId\n".into()),
+            (
+                "enrollments.csv",
+                (1..=5).fold(
+                    "sourcedId,classSourcedId,schoolSourcedId,userSourcedId,role\n".to_string(),
+                    |acc, i| format!("{acc}e{i},c1,s1,u1,student\n"),
+                ),
+            ),
+        ];
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        Store::load(dir, None, "http://sis", "2026-01-01T00:00:00Z")
+            .unwrap_or_else(|e| panic!("load: {e}"))
+    }
+
+    fn page(store: &Store, offset: u64, scope: bool) -> (Vec<String>, u64) {
+        let q = Query {
+            scope: scope.then(|| {
+                (
+                    "json_extract(doc, '$.class.sourcedId') = ?".to_string(),
+                    vec!["c1".to_string()],
+                )
+            }),
+            limit: 2,
+            offset,
+            ..Query::default()
+        };
+        let (docs, total) = store
+            .list("enrollments", &q)
+            .unwrap_or_else(|e| panic!("list: {e}"));
+        (
+            docs.iter()
+                .map(|d| d["sourcedId"].to_string().replace('"', ""))
+                .collect(),
+            total,
+        )
+    }
+
+    #[rstest::rstest]
+    #[case::unscoped(false)]
+    #[case::relation_scope(true)]
+    fn paging_by_cursor_matches_offset_and_writes_invalidate_it(#[case] scope: bool) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = tiny_store(dir.path());
+        // A walk (the second and third pages read through the remembered cursor).
+        let walk: Vec<(Vec<String>, u64)> =
+            [0, 2, 4].iter().map(|o| page(&store, *o, scope)).collect();
+        let ids: Vec<String> = walk.iter().flat_map(|p| p.0.clone()).collect();
+        assert_eq!(ids, ["e1", "e2", "e3", "e4", "e5"]);
+        assert!(walk.iter().all(|p| p.1 == 5));
+        // A delete before the remembered cursor: a stale cursor would answer
+        // e3, e4 and a stale total 5.
+        assert!(
+            store
+                .delete("enrollments", "e1")
+                .unwrap_or_else(|e| panic!("{e}"))
+        );
+        assert_eq!(
+            page(&store, 2, scope),
+            (vec!["e4".to_string(), "e5".into()], 4)
+        );
+        // An upsert that creates an object invalidates too: it ends the order.
+        let doc = json!({"sourcedId": "e6", "class": {"sourcedId": "c1"}});
+        assert!(
+            store
+                .upsert("enrollments", "e6", &doc)
+                .unwrap_or_else(|e| panic!("{e}"))
+        );
+        assert_eq!(page(&store, 4, scope), (vec!["e6".to_string()], 5));
+    }
 
     #[test]
     fn user_ids_split() {

@@ -7,7 +7,10 @@
 //! with its page bound) shows up here first. The bundle is generated once
 //! (OneRoster 1.2, bulk, seed 1) into `target/oneroster-bench/`, the SIS loads
 //! it into SQLite once, and each iteration runs every case of the 1.2 profile
-//! (`--jobs 4`). `ACCREDIT_BENCH_PROVIDER_USERS` changes the size.
+//! (`--jobs 4`). `ACCREDIT_BENCH_PROVIDER_USERS` changes the size;
+//! `ACCREDIT_BENCH_PROFILE=1` prints the wall time of the first run and its
+//! slowest cases (where a regression hides); `ACCREDIT_BENCH_ONCE=1` stops
+//! after that first run (a quick loop while tuning, no criterion samples).
 //!
 //! Run: `cargo bench -p accredit-suite-oneroster --bench provider_100k`.
 
@@ -146,7 +149,9 @@ fn provider_100k(c: &mut Criterion) {
         running.scopes(),
     );
     // One run outside the measurement: report the outcomes the figure is for.
+    let started = Instant::now();
     let first = rt.block_on(run_once(&profile));
+    let first_wall = started.elapsed();
     let count = |o: Outcome| first.results.iter().filter(|r| r.outcome == o).count();
     eprintln!(
         "{} cases: {} pass, {} fail, {} warn, {} skip, {} error",
@@ -163,6 +168,18 @@ fn provider_100k(c: &mut Criterion) {
         .filter(|r| !matches!(r.outcome, Outcome::Pass | Outcome::Skip))
     {
         eprintln!("  {} {}: {}", r.outcome, r.id, r.message);
+    }
+    if std::env::var_os("ACCREDIT_BENCH_PROFILE").is_some() {
+        eprintln!("first run: {first_wall:.1?} wall; slowest cases:");
+        let mut by_time: Vec<_> = first.results.iter().collect();
+        by_time.sort_by_key(|r| std::cmp::Reverse(r.duration_ms));
+        for r in by_time.iter().take(25) {
+            eprintln!("  {:>7} ms  {}", r.duration_ms, r.id);
+        }
+    }
+    if std::env::var_os("ACCREDIT_BENCH_ONCE").is_some() {
+        rt.block_on(running.shutdown());
+        return;
     }
     let mut g = c.benchmark_group("oneroster-provider");
     g.sample_size(10);

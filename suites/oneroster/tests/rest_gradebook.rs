@@ -135,7 +135,14 @@ async fn start(faults: Vec<GradebookFault>) -> Sis {
     }
 }
 
-const WRITTEN: [&str; 4] = ["categories", "lineItems", "results", "scoreScales"];
+const WRITTEN: [&str; 6] = [
+    "categories",
+    "lineItems",
+    "results",
+    "scoreScales",
+    "assessmentLineItems",
+    "assessmentResults",
+];
 
 fn counts(s: &RunningSis) -> Vec<u64> {
     WRITTEN
@@ -157,7 +164,7 @@ async fn the_reference_sis_passes_every_gradebook_and_resources_case_and_keeps_n
         .map(|c| c.id.as_str())
         .filter(|id| mine(id))
         .collect();
-    assert_eq!(ran.len(), 19, "{ran:?}");
+    assert_eq!(ran.len(), 24, "{ran:?}");
     assert_eq!(non_passing(&record), vec![], "{}", dump(&record));
     // Every object the write cases created was deleted again.
     assert_eq!(before, after, "objects left behind in {WRITTEN:?}");
@@ -173,14 +180,28 @@ fn expected(fault: GradebookFault) -> Vec<(&'static str, Outcome)> {
                 Fail,
             ),
             ("oneroster.provider.gradebook.write.result-round-trip", Fail),
+            (
+                "oneroster.provider.gradebook.write.assessment-round-trip",
+                Fail,
+            ),
         ],
-        GradebookFault::PostNoSourcedIdPairs => {
-            vec![(
+        GradebookFault::PostNoSourcedIdPairs => vec![
+            (
                 "oneroster.provider.gradebook.write.post-sourcedid-pairs",
                 Fail,
-            )]
-        }
-        GradebookFault::DeleteIgnored => vec![("oneroster.provider.gradebook.write.delete", Fail)],
+            ),
+            (
+                "oneroster.provider.gradebook.write.post-school-and-session",
+                Fail,
+            ),
+        ],
+        GradebookFault::DeleteIgnored => vec![
+            ("oneroster.provider.gradebook.write.delete", Fail),
+            (
+                "oneroster.provider.gradebook.write.assessment-round-trip",
+                Fail,
+            ),
+        ],
         GradebookFault::GradebookScopesIgnored => {
             vec![("oneroster.provider.gradebook.auth.scopes", Fail)]
         }
@@ -192,6 +213,26 @@ fn expected(fault: GradebookFault) -> Vec<(&'static str, Outcome)> {
             ("oneroster.provider.resources.model", Fail),
             ("oneroster.provider.resources.model.schema", Fail),
         ],
+        GradebookFault::AssessmentPutNotStored => vec![(
+            "oneroster.provider.gradebook.write.assessment-round-trip",
+            Fail,
+        )],
+        GradebookFault::GradebookFilterIgnored => {
+            vec![("oneroster.provider.gradebook.query.filter", Fail)]
+        }
+        GradebookFault::GradebookSortIgnored => {
+            vec![("oneroster.provider.gradebook.query.sort", Fail)]
+        }
+        GradebookFault::GradebookFieldsIgnored => {
+            vec![("oneroster.provider.gradebook.query.fields", Fail)]
+        }
+        GradebookFault::LineItemsPagingOverlaps => {
+            vec![("oneroster.provider.gradebook.paging", Fail)]
+        }
+        GradebookFault::ScopedPostsMissing => vec![(
+            "oneroster.provider.gradebook.write.post-school-and-session",
+            Fail,
+        )],
     }
 }
 
@@ -202,6 +243,12 @@ fn expected(fault: GradebookFault) -> Vec<(&'static str, Outcome)> {
 #[case::gradebook_scopes_ignored(GradebookFault::GradebookScopesIgnored)]
 #[case::result_score_not_kept(GradebookFault::ResultScoreNotKept)]
 #[case::resources_wrong_envelope(GradebookFault::ResourcesWrongEnvelope)]
+#[case::assessment_put_not_stored(GradebookFault::AssessmentPutNotStored)]
+#[case::gradebook_filter_ignored(GradebookFault::GradebookFilterIgnored)]
+#[case::gradebook_sort_ignored(GradebookFault::GradebookSortIgnored)]
+#[case::gradebook_fields_ignored(GradebookFault::GradebookFieldsIgnored)]
+#[case::line_items_paging_overlaps(GradebookFault::LineItemsPagingOverlaps)]
+#[case::scoped_posts_missing(GradebookFault::ScopedPostsMissing)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_gradebook_fault_fails_exactly_its_cases(#[case] fault: GradebookFault) {
     let s = start(vec![fault]).await;
@@ -250,6 +297,8 @@ async fn without_allow_writes_the_write_cases_skip_and_write_nothing() {
         "oneroster.provider.gradebook.write.result-round-trip",
         "oneroster.provider.gradebook.write.delete",
         "oneroster.provider.gradebook.write.post-sourcedid-pairs",
+        "oneroster.provider.gradebook.write.post-school-and-session",
+        "oneroster.provider.gradebook.write.assessment-round-trip",
     ]
     .iter()
     .map(|id| (id.to_string(), Outcome::Skip))
@@ -291,7 +340,7 @@ async fn a_rostering_only_profile_skips_the_gradebook_and_resources() {
     let record = run_suite(&profile, Some(&schemas())).await;
     s.sis.shutdown().await;
     let got = non_passing(&record);
-    assert_eq!(got.len(), 19, "{}", dump(&record));
+    assert_eq!(got.len(), 24, "{}", dump(&record));
     assert!(
         got.iter().all(|(id, o)| mine(id) && *o == Outcome::Skip),
         "{got:?}"

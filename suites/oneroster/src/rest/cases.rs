@@ -458,9 +458,12 @@ fn endpoint(path: &str) -> &'static Endpoint {
 }
 
 /// Records fetched per page when walking a whole collection.
-const WALK_LIMIT: usize = 1000;
-/// Pages walked at most (so a huge district stays bounded).
-const MAX_PAGES: usize = 20;
+pub(super) const WALK_LIMIT: usize = 1000;
+/// Pages walked at most, so a huge district stays bounded (250,000 records).
+/// A walk that reaches the bound is never judged as if it were complete: the
+/// case says it could not judge ([`Stop::TooLarge`]) instead of comparing a
+/// truncated list with a total.
+pub(super) const MAX_PAGES: usize = 250;
 
 pub(super) struct Client<'a> {
     pub(super) fx: &'a Fixture,
@@ -472,6 +475,9 @@ pub(super) struct Client<'a> {
 pub(super) enum Stop {
     Error(String),
     Fail(String, String),
+    /// A whole-collection walk reached [`MAX_PAGES`]: what it read is not the
+    /// whole collection, so nothing may be compared with it.
+    TooLarge(String),
 }
 
 impl Stop {
@@ -479,6 +485,12 @@ impl Stop {
         match self {
             Stop::Error(e) => {
                 v.check("the provider answered", Outcome::Error, e);
+            }
+            Stop::TooLarge(path) => {
+                return Verdict::skip(format!(
+                    "{path} has more than {} records (the walk is bounded at {MAX_PAGES} pages of {WALK_LIMIT}); this case compares a whole collection and cannot judge a partial one",
+                    MAX_PAGES * WALK_LIMIT
+                ));
             }
             Stop::Fail(name, detail) => {
                 v.require(name, false, detail);
@@ -641,10 +653,10 @@ impl<'a> Client<'a> {
             let n = list.len();
             out.extend(list);
             if n < WALK_LIMIT {
-                break;
+                return Ok(out);
             }
         }
-        Ok(out)
+        Err(Stop::TooLarge(path.to_string()))
     }
 }
 
@@ -1470,7 +1482,7 @@ type IdPred = Box<dyn Fn(&str) -> bool + Send + Sync>;
 
 // ---- filter -------------------------------------------------------------------------
 
-fn lower(v: &Value, field: &str) -> Option<String> {
+pub(super) fn lower(v: &Value, field: &str) -> Option<String> {
     v.get(field).and_then(Value::as_str).map(str::to_lowercase)
 }
 

@@ -29,7 +29,8 @@ use accredit_core::{CaseCx, CaseMeta, Level, Outcome, SchemaFile, Verdict};
 use accredit_mock_platform::oneroster as sis;
 
 use super::cases::{
-    Client, Fixture, Stop, check_status_payload, enc, enum_or_ext, is_date, ref_id, sid, snippet,
+    Client, Fixture, Stop, check_status_payload, enc, enum_or_ext, is_date, lower, ref_id, sid,
+    snippet,
 };
 
 /// Id prefix of the gradebook cases.
@@ -57,6 +58,11 @@ ids! {
     PUT_RESULT = "oneroster.provider.gradebook.write.result-round-trip";
     DELETE = "oneroster.provider.gradebook.write.delete";
     POST_RESULTS = "oneroster.provider.gradebook.write.post-sourcedid-pairs";
+    POST_SCOPED = "oneroster.provider.gradebook.write.post-school-and-session";
+    ASSESSMENT_WRITE = "oneroster.provider.gradebook.write.assessment-round-trip";
+    FILTER = "oneroster.provider.gradebook.query.filter";
+    SORT = "oneroster.provider.gradebook.query.sort";
+    FIELDS = "oneroster.provider.gradebook.query.fields";
 }
 
 /// The gradebook OpenAPI document, relative to the schema directory.
@@ -235,6 +241,46 @@ pub fn catalog() -> Vec<CaseMeta> {
             "201: The objects were created; the response is the GUIDPairSetDType mapping each suppliedSourcedId to the allocatedSourcedId.",
             &["oneroster", "gradebook", "write"],
         ),
+        m(
+            POST_SCOPED,
+            "POST of line items to a school and of results to a class's session answers 201 with sourcedIdPairs",
+            "postLineItemsForSchool, postResultsForAcademicSessionForClass",
+            OPENAPI,
+            "201: The objects were created; the response is the GUIDPairSetDType mapping each suppliedSourcedId to the allocatedSourcedId.",
+            &["oneroster", "gradebook", "write"],
+        ),
+        m(
+            ASSESSMENT_WRITE,
+            "PUT creates an assessment line item and result (201) as sent; DELETE removes them (204, then 404)",
+            "putAssessmentLineItem, putAssessmentResult, deleteAssessmentResult, deleteAssessmentLineItem",
+            OPENAPI,
+            "201: The object was successfully created/replaced; 204: the object was deleted; an unknown identifier answers 404 'unknownobject'.",
+            &["oneroster", "gradebook", "assessment", "write"],
+        ),
+        m(
+            FILTER,
+            "A filter on a gradebook collection returns exactly the matching records; an unknown field answers 400",
+            "getAllLineItems, getAllResults, getAllCategories, getAllScoreScales, getAllAssessmentLineItems, getAllAssessmentResults: filter",
+            OPENAPI,
+            "filter: the filtering rules to be applied when identifying the records to be supplied in the response message; 400 'invalid_filter_field' for a field the data model does not have.",
+            &["oneroster", "gradebook", "query"],
+        ),
+        m(
+            SORT,
+            "sort/orderBy order gradebook collections ascending and descending",
+            "getAllLineItems, getAllResults: sort, orderBy",
+            OPENAPI,
+            "sort: identifies the sort criteria to be used for the records in the response message; orderBy: the form of ordering ('asc' or 'desc').",
+            &["oneroster", "gradebook", "query"],
+        ),
+        m(
+            FIELDS,
+            "fields selects the returned properties of gradebook records; a blank field answers 400",
+            "getAll*: fields",
+            OPENAPI,
+            "fields: to identify the range of fields that should be supplied in the response message; 400 'invalid_selection_field' for a blank or unknown field.",
+            &["oneroster", "gradebook", "query"],
+        ),
     ]
     .into_iter()
     // Writes change the totals and pages the read cases judge: they run alone.
@@ -248,7 +294,10 @@ pub fn catalog() -> Vec<CaseMeta> {
 }
 
 fn is_write(id: &str) -> bool {
-    matches!(id, PUT_LINE_ITEM | PUT_RESULT | DELETE | POST_RESULTS)
+    matches!(
+        id,
+        PUT_LINE_ITEM | PUT_RESULT | DELETE | POST_RESULTS | POST_SCOPED | ASSESSMENT_WRITE
+    )
 }
 
 // ---- schemas ---------------------------------------------------------------------
@@ -353,10 +402,9 @@ pub(super) fn service_url(fx: &Fixture, s: Service) -> String {
     }
 }
 
-/// Records fetched per page when walking a collection.
-const WALK_LIMIT: usize = 1000;
-/// Pages walked at most.
-const MAX_PAGES: usize = 20;
+// Records per page and pages at most when walking a collection: the same bound
+// as the rostering cases (a walk that reaches it is `Stop::TooLarge`).
+use super::cases::{MAX_PAGES, WALK_LIMIT};
 /// Records sampled per collection by the model cases.
 const SAMPLE: usize = 25;
 
@@ -466,10 +514,10 @@ impl<'a> Svc<'a> {
             let n = list.len();
             out.extend(list);
             if n < WALK_LIMIT {
-                break;
+                return Ok(out);
             }
         }
-        Ok(out)
+        Err(Stop::TooLarge(path.to_string()))
     }
 }
 
@@ -628,7 +676,12 @@ pub(super) fn run_case<'a>(fx: &'a Fixture, cx: &'a CaseCx) -> BoxFuture<'a, Ver
                 );
             }
             let needed: &[&str] = match id {
-                POST_RESULTS => &[
+                ASSESSMENT_WRITE => &[
+                    sis::SCOPE_ASSESSMENT,
+                    sis::SCOPE_ASSESSMENT_CREATEPUT,
+                    sis::SCOPE_ASSESSMENT_DELETE,
+                ],
+                POST_RESULTS | POST_SCOPED => &[
                     sis::SCOPE_GRADEBOOK_CREATEPOST,
                     sis::SCOPE_GRADEBOOK_CREATEPUT,
                     sis::SCOPE_GRADEBOOK_DELETE,
@@ -637,7 +690,7 @@ pub(super) fn run_case<'a>(fx: &'a Fixture, cx: &'a CaseCx) -> BoxFuture<'a, Ver
             };
             if let Some(missing) = needed.iter().find(|s| !has(fx, s)) {
                 return Verdict::skip(format!(
-                    "the profile's scopes lack {missing}, which this write case needs (it cleans up with gradebook.delete)"
+                    "the profile's scopes lack {missing}, which this write case needs (it reads back and cleans up what it writes)"
                 ));
             }
         }
@@ -671,6 +724,11 @@ pub(super) fn run_case<'a>(fx: &'a Fixture, cx: &'a CaseCx) -> BoxFuture<'a, Ver
             PUT_RESULT => with_cleanup(&g, &mut v, put_result).await,
             DELETE => with_cleanup(&g, &mut v, delete).await,
             POST_RESULTS => with_cleanup(&g, &mut v, post_pairs).await,
+            POST_SCOPED => with_cleanup(&g, &mut v, post_scoped).await,
+            ASSESSMENT_WRITE => with_cleanup(&g, &mut v, assessment_write).await,
+            FILTER => filter(fx, &g, &mut v).await,
+            SORT => sort(fx, &g, &mut v).await,
+            FIELDS => fields(fx, &g, &mut v).await,
             other => return Verdict::error(format!("no implementation for case {other}")),
         };
         match r {
@@ -1072,11 +1130,20 @@ async fn references(g: &Svc<'_>, v: &mut Verdict) -> Result<(), Stop> {
 }
 
 async fn paging(g: &Svc<'_>, v: &mut Verdict) -> Result<(), Stop> {
-    let truth = g.all("results", "results").await?;
-    let (_, r) = g.page("results?limit=3", "results").await?;
+    for path in ["results", "lineItems"] {
+        paging_of(g, v, path).await?;
+    }
+    Ok(())
+}
+
+/// Pages of `path` (also its envelope): the total, then pages of about a
+/// quarter of it that together hold every record exactly once.
+async fn paging_of(g: &Svc<'_>, v: &mut Verdict, path: &str) -> Result<(), Stop> {
+    let truth = g.all(path, path).await?;
+    let (_, r) = g.page(&format!("{path}?limit=3"), path).await?;
     let header = r.header("x-total-count").map(str::to_string);
     v.require(
-        format!("/results?limit=3: X-Total-Count is {}", truth.len()),
+        format!("/{path}?limit=3: X-Total-Count is {}", truth.len()),
         header
             .as_deref()
             .and_then(|h| h.trim().parse::<usize>().ok())
@@ -1088,7 +1155,7 @@ async fn paging(g: &Svc<'_>, v: &mut Verdict) -> Result<(), Stop> {
     let mut offset = 0;
     for _ in 0..(truth.len() / limit + 3) {
         let (list, _) = g
-            .page(&format!("results?limit={limit}&offset={offset}"), "results")
+            .page(&format!("{path}?limit={limit}&offset={offset}"), path)
             .await?;
         let n = list.len();
         seen.extend(list.iter().map(sid));
@@ -1100,13 +1167,174 @@ async fn paging(g: &Svc<'_>, v: &mut Verdict) -> Result<(), Stop> {
     let unique: HashSet<&String> = seen.iter().collect();
     v.require(
         format!(
-            "pages of {limit}: every one of the {} results exactly once",
+            "/{path} in pages of {limit}: every one of the {} records exactly once",
             truth.len()
         ),
         unique.len() == seen.len() && unique.len() == ids(&truth).len(),
         format!("{} returned, {} distinct", seen.len(), unique.len()),
     );
     Ok(())
+}
+
+// ---- query: filter, sort, fields ---------------------------------------------------------
+
+/// Checks that an answer is the 1.2 `400` refusal with `minor`, for each readable
+/// collection with the query `q` (the same judgement as rostering's).
+async fn refused(
+    fx: &Fixture,
+    g: &Svc<'_>,
+    v: &mut Verdict,
+    q: &str,
+    minor: &str,
+) -> Result<(), Stop> {
+    for c in readable(fx) {
+        let r = g.get(&format!("{}?{q}", c.path)).await?;
+        check_status_payload(v, &format!("GET /{}?{q}", c.path), &r, 400, minor);
+    }
+    Ok(())
+}
+
+/// Records of `all` whose `field` (a string) equals `value`, case-insensitively
+/// as the REST binding's `=` compares strings.
+fn matching(all: &[Value], field: &str, value: &str) -> HashSet<String> {
+    let want = value.to_lowercase();
+    all.iter()
+        .filter(|r| lower(r, field).is_some_and(|s| s == want))
+        .map(sid)
+        .collect()
+}
+
+async fn filter(fx: &Fixture, g: &Svc<'_>, v: &mut Verdict) -> Result<(), Stop> {
+    let mut any = false;
+    for c in readable(fx) {
+        let all = g.all(c.path, c.path).await?;
+        let Some(first) = all.first() else { continue };
+        any = true;
+        // The record's own id, and (where the type has one) its title.
+        let mut tests = vec![("sourcedId", sid(first))];
+        if let Some(t) = first.get("title").and_then(Value::as_str) {
+            tests.push(("title", t.to_string()));
+        }
+        for (field, value) in tests {
+            let f = format!("{field}='{}'", value.replace('\'', "''"));
+            let want = matching(&all, field, &value);
+            let got = ids(&g
+                .all(&format!("{}?filter={}", c.path, enc(&f)), c.path)
+                .await?);
+            let extra = got.difference(&want).count();
+            let missing = want.difference(&got).count();
+            v.require(
+                format!(
+                    "/{}?filter={f}: exactly the {} matching records",
+                    c.path,
+                    want.len()
+                ),
+                extra == 0 && missing == 0,
+                format!(
+                    "{} returned, {extra} not matching, {missing} matching missing",
+                    got.len()
+                ),
+            );
+        }
+    }
+    if !any {
+        v.check(
+            "the provider has gradebook objects to filter",
+            Outcome::Skip,
+            "every readable collection is empty",
+        );
+    }
+    let q = format!("filter={}", enc("accreditNoSuchField='x'"));
+    refused(fx, g, v, &q, "invalid_filter_field").await
+}
+
+/// The position of the first pair of `keys` out of order, if any.
+fn out_of_order(keys: &[String], desc: bool) -> Option<usize> {
+    keys.windows(2)
+        .position(|w| if desc { w[0] < w[1] } else { w[0] > w[1] })
+}
+
+/// [`out_of_order`] in both binary and case-insensitive order (the binding
+/// names no collation): `Some` only when neither order holds.
+fn misordered(keys: &[String], desc: bool) -> Option<usize> {
+    let folded: Vec<String> = keys.iter().map(|k| k.to_lowercase()).collect();
+    out_of_order(keys, desc).filter(|_| out_of_order(&folded, desc).is_some())
+}
+
+async fn sort(fx: &Fixture, g: &Svc<'_>, v: &mut Verdict) -> Result<(), Stop> {
+    let colls: Vec<&Coll> = readable(fx)
+        .into_iter()
+        .filter(|c| matches!(c.path, "lineItems" | "results" | "assessmentResults"))
+        .collect();
+    for c in colls {
+        let mut sorts = vec!["sourcedId"];
+        if c.path == "lineItems" {
+            sorts.push("dueDate");
+        }
+        for field in sorts {
+            for dir in ["asc", "desc"] {
+                let (list, _) = g
+                    .page(
+                        &format!("{}?sort={field}&orderBy={dir}&limit={WALK_LIMIT}", c.path),
+                        c.path,
+                    )
+                    .await?;
+                // The binding names no collation: binary or case-insensitive
+                // order both pass.
+                let keys: Vec<String> = list
+                    .iter()
+                    .map(|r| {
+                        r.get(field)
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string()
+                    })
+                    .collect();
+                let bad = misordered(&keys, dir == "desc");
+                v.require(
+                    format!("/{}?sort={field}&orderBy={dir}: in order", c.path),
+                    bad.is_none() && !keys.is_empty(),
+                    match bad {
+                        Some(b) => format!("{} before {}", keys[b], keys[b + 1]),
+                        None => format!("{} records", keys.len()),
+                    },
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn fields(fx: &Fixture, g: &Svc<'_>, v: &mut Verdict) -> Result<(), Stop> {
+    let sel = ["sourcedId", "status"];
+    for c in readable(fx) {
+        let (list, _) = g
+            .page(
+                &format!("{}?limit=5&fields={}", c.path, sel.join(",")),
+                c.path,
+            )
+            .await?;
+        if list.is_empty() {
+            continue;
+        }
+        let extra: HashSet<String> = list
+            .iter()
+            .flat_map(|r| {
+                r.as_object()
+                    .into_iter()
+                    .flat_map(|o| o.keys())
+                    .filter(|k| !sel.contains(&k.as_str()))
+                    .cloned()
+            })
+            .collect();
+        v.require(
+            format!("/{}?fields={}: only those fields", c.path, sel.join(",")),
+            extra.is_empty(),
+            format!("also returned: {extra:?} ({} records)", list.len()),
+        );
+    }
+    let q = format!("fields={}", enc("sourcedId,"));
+    refused(fx, g, v, &q, "invalid_selection_field").await
 }
 
 // ---- auth ------------------------------------------------------------------------------
@@ -1639,11 +1867,16 @@ fn delete<'a>(
 /// Adds to `created` the objects of `path` whose `field` is `marker` (what a
 /// POST made, found with the filter when the provider's `sourcedIdPairs`
 /// cannot be trusted). Best effort: a provider whose filter fails keeps them,
-/// and the cleanup check reports nothing it cannot know about.
+/// and the cleanup check reports nothing it cannot know about. What the filter
+/// returns is checked again here: a provider that ignores the filter must not
+/// get every record of `path` deleted.
 async fn sweep(g: &Svc<'_>, created: &mut Created, path: &str, field: &str, marker: &str) {
     let rel = format!("{path}?filter={}", enc(&format!("{field}='{marker}'")));
     if let Ok(found) = g.all(&rel, path).await {
-        for x in found {
+        for x in found
+            .into_iter()
+            .filter(|x| x.get(field).and_then(Value::as_str) == Some(marker))
+        {
             let id = sid(&x);
             if !id.is_empty() && !created.0.iter().any(|(p, i)| p == path && *i == id) {
                 created.add(path, &id);
@@ -1780,6 +2013,254 @@ fn post_pairs<'a>(
     })
 }
 
+/// The first term of `class`, read from rostering (where results are posted for).
+async fn class_term(g: &Svc<'_>, class: &str) -> Result<String, Stop> {
+    let roster = Client::with_scopes(g.c.fx, g.c.cx, &g.c.fx.profile.scopes).await?;
+    let base = g.c.fx.profile.base_url.as_str().trim_end_matches('/');
+    let r = roster
+        .raw(
+            &format!("{base}/classes/{}", enc(class)),
+            Some(&format!("Bearer {}", roster.token)),
+        )
+        .await?;
+    let body: Value = r.json().unwrap_or(Value::Null);
+    body.pointer("/class/terms/0/sourcedId")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            Stop::Error(format!(
+                "class {class} has no term to post results for (GET answered {})",
+                r.status.as_u16()
+            ))
+        })
+}
+
+/// GET each allocated id of `path` and judge its singular object with `ok`.
+async fn allocated_readable(
+    g: &Svc<'_>,
+    v: &mut Verdict,
+    path: &str,
+    single: &str,
+    allocated: &[String],
+    what: &str,
+    ok: impl Fn(&Value) -> bool,
+) -> Result<(), Stop> {
+    for a in allocated {
+        let r = g.get(&format!("{path}/{}", enc(a))).await?;
+        let body: Value = r.json().unwrap_or(Value::Null);
+        let obj = body.get(single).cloned().unwrap_or(Value::Null);
+        v.require(
+            format!("GET /{path}/{a} (allocated): {what}"),
+            r.status.as_u16() == 200 && ok(&obj),
+            format!("answered {}: {}", r.status.as_u16(), snippet(&r)),
+        );
+    }
+    Ok(())
+}
+
+fn post_scoped<'a>(
+    g: &'a Svc<'_>,
+    v: &'a mut Verdict,
+    created: &'a mut Created,
+) -> BoxFuture<'a, Result<(), Stop>> {
+    Box::pin(async move {
+        let (class, school, student) = class_context(g).await?;
+        let Some(student) = student else {
+            return Err(Stop::Error(format!(
+                "class {} has no students to post results for",
+                sid(&class)
+            )));
+        };
+        let (class_id, school_id) = (sid(&class), sid(&school));
+        let term = class_term(g, &class_id).await?;
+        let cat = fresh("category");
+        setup_put(
+            g,
+            "categories",
+            &cat,
+            json!({"category": category(&cat, "accredit test category")}),
+        )
+        .await?;
+        created.add("categories", &cat);
+        let li = fresh("lineitem");
+        let body = line_item(g, &li, &cat, &class, &school, "accredit test line item");
+        setup_put(g, "lineItems", &li, json!({"lineItem": body})).await?;
+        created.add("lineItems", &li);
+        let marker = fresh("posted");
+        // Line items posted to the school.
+        let supplied = vec![fresh("supplied"), fresh("supplied")];
+        let items: Vec<Value> = supplied
+            .iter()
+            .map(|s| line_item(g, s, &cat, &class, &school, &marker))
+            .collect();
+        let r = g
+            .send(
+                Method::POST,
+                &format!("schools/{}/lineItems", enc(&school_id)),
+                Some(&json!({"lineItems": items})),
+            )
+            .await?;
+        let allocated = pairs(v, "POST /schools/{id}/lineItems", &r, &supplied);
+        for a in &allocated {
+            created.add("lineItems", a);
+        }
+        sweep(g, created, "lineItems", "title", &marker).await;
+        allocated_readable(
+            g,
+            v,
+            "lineItems",
+            "lineItem",
+            &allocated,
+            &format!("a line item of school {school_id}"),
+            |x| ref_id(x, "school") == school_id,
+        )
+        .await?;
+        // Results posted for the class's term.
+        let supplied = vec![fresh("supplied"), fresh("supplied")];
+        let results: Vec<Value> = supplied
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                json!({
+                    "sourcedId": s,
+                    "status": "active",
+                    "dateLastModified": now(),
+                    "lineItem": gb_ref(g, "lineItems", "lineItem", &li),
+                    "student": student,
+                    "class": class,
+                    "scoreStatus": "submitted",
+                    "score": 60.5 + i as f64,
+                    "scoreDate": "2026-10-16",
+                    "comment": marker,
+                })
+            })
+            .collect();
+        let r = g
+            .send(
+                Method::POST,
+                &format!(
+                    "classes/{}/academicSessions/{}/results",
+                    enc(&class_id),
+                    enc(&term)
+                ),
+                Some(&json!({"results": results})),
+            )
+            .await?;
+        let allocated = pairs(
+            v,
+            "POST /classes/{id}/academicSessions/{id}/results",
+            &r,
+            &supplied,
+        );
+        for a in &allocated {
+            created.add("results", a);
+        }
+        sweep(g, created, "results", "comment", &marker).await;
+        allocated_readable(
+            g,
+            v,
+            "results",
+            "result",
+            &allocated,
+            &format!("a result of line item {li} in class {class_id}"),
+            |x| ref_id(x, "lineItem") == li && ref_id(x, "class") == class_id,
+        )
+        .await
+    })
+}
+
+fn assessment_write<'a>(
+    g: &'a Svc<'_>,
+    v: &'a mut Verdict,
+    created: &'a mut Created,
+) -> BoxFuture<'a, Result<(), Stop>> {
+    Box::pin(async move {
+        let (class, _, student) = class_context(g).await?;
+        let Some(student) = student else {
+            return Err(Stop::Error(format!(
+                "class {} has no students to write an assessment result for",
+                sid(&class)
+            )));
+        };
+        let ali = fresh("assessmentlineitem");
+        let sent_li = json!({
+            "sourcedId": ali,
+            "status": "active",
+            "dateLastModified": now(),
+            "title": "accredit assessment line item",
+            "class": class,
+            "resultValueMin": 0.0,
+            "resultValueMax": 40.0,
+        });
+        let ar = fresh("assessmentresult");
+        let sent_r = json!({
+            "sourcedId": ar,
+            "status": "active",
+            "dateLastModified": now(),
+            "assessmentLineItem": gb_ref(g, "assessmentLineItems", "assessmentLineItem", &ali),
+            "student": student,
+            "score": 31.5,
+            "textScore": "31.5/40",
+            "scoreDate": "2026-10-15",
+            "scoreStatus": "fully graded",
+            "comment": "accredit assessment result",
+            "missing": "false",
+        });
+        // Created in dependency order; deleted (below, and by the cleanup) in reverse.
+        let writes = [
+            ("assessmentLineItems", "assessmentLineItem", &ali, &sent_li),
+            ("assessmentResults", "assessmentResult", &ar, &sent_r),
+        ];
+        for (path, single, id, sent) in writes {
+            let r = g
+                .send(
+                    Method::PUT,
+                    &format!("{path}/{}", enc(id)),
+                    Some(&json!({ single: sent })),
+                )
+                .await?;
+            let code = r.status.as_u16();
+            if (200..300).contains(&code) {
+                created.add(path, id);
+            }
+            v.require(
+                format!("PUT /{path}/{{new id}}: answered 201"),
+                code == 201,
+                format!("answered {code}: {}", snippet(&r)),
+            );
+            read_back(
+                g,
+                v,
+                path,
+                single,
+                id,
+                sent,
+                &format!("the created {single}"),
+            )
+            .await?;
+        }
+        for (path, single, id, _) in writes.iter().rev() {
+            let rel = format!("{path}/{}", enc(id));
+            let r = g.send(Method::DELETE, &rel, None).await?;
+            let code = r.status.as_u16();
+            v.require(
+                format!("DELETE /{path}/{{id}}: answered 204"),
+                code == 204,
+                format!("answered {code}: {}", snippet(&r)),
+            );
+            let r = g.get(&rel).await?;
+            check_status_payload(
+                v,
+                &format!("GET the deleted {single}"),
+                &r,
+                404,
+                "unknownobject",
+            );
+        }
+        Ok(())
+    })
+}
+
 /// A JSON object from pairs (for the tests).
 #[cfg(test)]
 fn obj(pairs: &[(&str, Value)]) -> Value {
@@ -1844,6 +2325,45 @@ mod tests {
             "{:?}",
             enum_problems(c, &r)
         );
+    }
+
+    #[rstest]
+    #[case::ascending(&["a", "b", "b", "c"], false, None)]
+    #[case::ascending_broken(&["a", "c", "b"], false, Some(1))]
+    #[case::descending(&["c", "b", "a"], true, None)]
+    #[case::descending_broken(&["a", "b"], true, Some(0))]
+    fn sort_order_is_judged(
+        #[case] keys: &[&str],
+        #[case] desc: bool,
+        #[case] first_bad: Option<usize>,
+    ) {
+        let keys: Vec<String> = keys.iter().map(|k| (*k).to_string()).collect();
+        assert_eq!(out_of_order(&keys, desc), first_bad);
+    }
+
+    #[rstest]
+    #[case::binary(&["B", "a"], None)]
+    #[case::case_insensitive(&["a", "B"], None)]
+    #[case::neither(&["b", "A", "c"], Some(0))]
+    fn either_collation_is_accepted(#[case] keys: &[&str], #[case] first_bad: Option<usize>) {
+        let keys: Vec<String> = keys.iter().map(|k| (*k).to_string()).collect();
+        assert_eq!(misordered(&keys, false), first_bad);
+    }
+
+    #[rstest]
+    #[case::same_case("Quiz 1", 1)]
+    #[case::other_case("QUIZ 1", 1)]
+    #[case::no_match("Quiz 2", 0)]
+    fn filter_expectation_compares_strings_case_insensitively(
+        #[case] value: &str,
+        #[case] n: usize,
+    ) {
+        let all = vec![
+            json!({"sourcedId": "a", "title": "Quiz 1"}),
+            json!({"sourcedId": "b", "title": "Quiz 10"}),
+            json!({"sourcedId": "c"}),
+        ];
+        assert_eq!(matching(&all, "title", value).len(), n);
     }
 
     #[rstest]

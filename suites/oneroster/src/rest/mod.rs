@@ -1,5 +1,8 @@
-//! The `oneroster-provider` suite: the harness plays a OneRoster 1.2 REST
-//! **consumer** and certifies a rostering **provider** (a SIS).
+//! The `oneroster-provider` suite: the harness plays a OneRoster REST
+//! **consumer** and certifies a **provider** (a SIS): 1.2 rostering (every
+//! read, `cases` and `relations`), gradebook and resources (`gradebook`,
+//! `resources`), and OneRoster 1.1 behind OAuth 1.0a (`v1p1`, `oauth1`); the
+//! profile's `version` picks 1.1 or 1.2 and the cases of the other version skip.
 //!
 //! Every case obtains its own OAuth 2 client-credentials token (so each case's
 //! evidence holds the whole exchange it is judged on) and calls the provider
@@ -111,7 +114,7 @@ pub enum TokenAuth {
 }
 
 /// The commented template written by `accredit init oneroster-provider`.
-pub const PROVIDER_TEMPLATE: &str = r#"# accredit candidate profile: OneRoster 1.2 rostering provider (REST).
+pub const PROVIDER_TEMPLATE: &str = r#"# accredit candidate profile: OneRoster 1.1/1.2 provider (REST: rostering, gradebook, resources).
 # The harness plays a OneRoster consumer: it obtains OAuth 2 client-credentials
 # tokens and reads your rostering service.
 
@@ -250,7 +253,7 @@ pub async fn start_reference_sis(
     })
 }
 
-/// OneRoster 1.2 rostering provider certification (`oneroster-provider`).
+/// OneRoster 1.1/1.2 provider certification: rostering, gradebook, resources (`oneroster-provider`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OneRosterProviderSuite;
 
@@ -260,7 +263,7 @@ impl Suite for OneRosterProviderSuite {
     }
 
     fn title(&self) -> &'static str {
-        "OneRoster 1.2 REST: rostering provider"
+        "OneRoster 1.1/1.2 REST: provider (rostering, gradebook, resources)"
     }
 
     fn kind(&self) -> SuiteKind {

@@ -268,9 +268,10 @@ pub fn catalog() -> Vec<CaseMeta> {
 // ---- helpers ------------------------------------------------------------------------
 
 /// Records fetched per page when walking a whole collection or relation.
-const LIMIT: usize = 1000;
-/// Pages walked at most.
-const MAX_PAGES: usize = 20;
+const LIMIT: usize = super::cases::WALK_LIMIT;
+/// Pages walked at most (a walk that reaches it is `Stop::TooLarge`, never
+/// compared as if complete).
+const MAX_PAGES: usize = super::cases::MAX_PAGES;
 /// Parents sampled per relation.
 const SAMPLES: usize = 3;
 
@@ -287,10 +288,10 @@ async fn every(c: &Client<'_>, path: &str, env: &str) -> Result<Vec<Value>, Stop
         let n = list.len();
         out.extend(list);
         if n < LIMIT {
-            break;
+            return Ok(out);
         }
     }
-    Ok(out)
+    Err(Stop::TooLarge(path.to_string()))
 }
 
 fn ids(list: &[Value]) -> HashSet<String> {

@@ -45,8 +45,8 @@ use accredit_core::{CaseMeta, CaseTable, Suite, SuiteError, SuiteKind, SuiteRun,
 use accredit_mock_platform::{ClientRegistration, PlatformConfig};
 
 pub use accredit_mock_platform::{endpoints_for, reserve_port};
-pub use profile::{LtiToolProfile, demo_profile, demo_profile_with_jwks};
 pub use platform::{LtiPlatformSuite, PLATFORM_SUITE_ID};
+pub use profile::{LtiToolProfile, demo_profile, demo_profile_with_jwks};
 
 /// Suite id and profile table name.
 pub const TOOL_SUITE_ID: &str = "lti-tool";

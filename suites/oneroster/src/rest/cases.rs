@@ -500,6 +500,35 @@ impl Stop {
     }
 }
 
+/// The records of a collection page answered to `GET rel`: 200, JSON, and the
+/// `envelope` array; the rostering and gradebook clients share it.
+pub(super) fn page_of(
+    rel: &str,
+    r: Captured,
+    envelope: &str,
+) -> Result<(Vec<Value>, Captured), Stop> {
+    if r.status.as_u16() != 200 {
+        return Err(Stop::Fail(
+            format!("GET {rel} answered 200"),
+            format!("answered {}: {}", r.status.as_u16(), snippet(&r)),
+        ));
+    }
+    let body: Value = r
+        .json()
+        .map_err(|e| Stop::Fail(format!("GET {rel} answered JSON"), e.to_string()))?;
+    let list = body
+        .get(envelope)
+        .and_then(Value::as_array)
+        .cloned()
+        .ok_or_else(|| {
+            Stop::Fail(
+                format!("GET {rel} has the `{envelope}` envelope"),
+                format!("body: {}", snippet(&r)),
+            )
+        })?;
+    Ok((list, r))
+}
+
 pub(super) fn snippet(r: &Captured) -> String {
     let t = r.text();
     let cut: String = t.trim().chars().take(160).collect();
@@ -608,26 +637,7 @@ impl<'a> Client<'a> {
         envelope: &str,
     ) -> Result<(Vec<Value>, Captured), Stop> {
         let r = self.get(rel).await?;
-        if r.status.as_u16() != 200 {
-            return Err(Stop::Fail(
-                format!("GET {rel} answered 200"),
-                format!("answered {}: {}", r.status.as_u16(), snippet(&r)),
-            ));
-        }
-        let body: Value = r
-            .json()
-            .map_err(|e| Stop::Fail(format!("GET {rel} answered JSON"), e.to_string()))?;
-        let list = body
-            .get(envelope)
-            .and_then(Value::as_array)
-            .cloned()
-            .ok_or_else(|| {
-                Stop::Fail(
-                    format!("GET {rel} has the `{envelope}` envelope"),
-                    format!("body: {}", snippet(&r)),
-                )
-            })?;
-        Ok((list, r))
+        page_of(rel, r, envelope)
     }
 
     /// Every record of `path` (with `query`), by offset, bounded by [`MAX_PAGES`].

@@ -482,26 +482,7 @@ impl<'a> Svc<'a> {
         envelope: &str,
     ) -> Result<(Vec<Value>, Captured), Stop> {
         let r = self.get(rel).await?;
-        if r.status.as_u16() != 200 {
-            return Err(Stop::Fail(
-                format!("GET {rel} answered 200"),
-                format!("answered {}: {}", r.status.as_u16(), snippet(&r)),
-            ));
-        }
-        let body: Value = r
-            .json()
-            .map_err(|e| Stop::Fail(format!("GET {rel} answered JSON"), e.to_string()))?;
-        let list = body
-            .get(envelope)
-            .and_then(Value::as_array)
-            .cloned()
-            .ok_or_else(|| {
-                Stop::Fail(
-                    format!("GET {rel} has the `{envelope}` envelope"),
-                    format!("body: {}", snippet(&r)),
-                )
-            })?;
-        Ok((list, r))
+        super::cases::page_of(rel, r, envelope)
     }
 
     /// Every record of `path`, by offset, bounded by [`MAX_PAGES`].

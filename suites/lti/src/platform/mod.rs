@@ -102,6 +102,16 @@ impl Suite for LtiPlatformSuite {
                         profile.tool_key.reference()
                     ))
                 })?;
+            // Usage problems first, before anything listens: scripted launches
+            // need Chromium, so a scripted profile without --browser is refused
+            // (rather than erroring every launch case), whatever the state of
+            // tool_listen.
+            if profile.needs_browser() && start.browser.is_none() {
+                return Err(SuiteError::Usage(format!(
+                    "{}: [lti-platform.browser.launches] scripts launches in a browser: run with --browser (headless Chromium and chromedriver)",
+                    doc.path()
+                )));
+            }
             let config = ProbeConfig {
                 listen: profile.tool_listen,
                 public_base_url: profile
@@ -129,34 +139,27 @@ impl Suite for LtiPlatformSuite {
                 ))
             })?;
             tracing::info!(addr = %probe.addr(), "harness tool started for lti-platform");
-            // Scripted launches need Chromium: refuse to start without --browser
-            // rather than erroring every launch case; like the tool side, a
-            // missing executable is the user's to fix (exit 2), a chromedriver
-            // that will not start is the harness's (exit 3).
-            let driver = if profile.needs_browser() {
-                if let Some(script) = &profile.browser {
-                    start.redactor.add_secret(script.username.expose());
-                    start.redactor.add_secret(script.password.expose());
-                }
-                let Some(settings) = start.browser else {
-                    probe.shutdown().await;
-                    return Err(SuiteError::Usage(format!(
-                        "{}: [lti-platform.browser.launches] scripts launches in a browser: run with --browser (headless Chromium and chromedriver)",
-                        doc.path()
-                    )));
-                };
-                match BrowserDriver::start(settings).await {
-                    Ok(d) => Some(d),
-                    Err(e) => {
-                        probe.shutdown().await;
-                        return Err(match e {
-                            BrowserError::Unavailable(problem) => SuiteError::Usage(problem),
-                            other => SuiteError::Harness(format!("--browser: {other}")),
-                        });
+            // Like the tool side, a Chromium that is missing is the user's to
+            // fix (exit 2), a chromedriver that will not start is the
+            // harness's (exit 3).
+            let driver = match start.browser.filter(|_| profile.needs_browser()) {
+                Some(settings) => {
+                    if let Some(script) = &profile.browser {
+                        start.redactor.add_secret(script.username.expose());
+                        start.redactor.add_secret(script.password.expose());
+                    }
+                    match BrowserDriver::start(settings).await {
+                        Ok(d) => Some(d),
+                        Err(e) => {
+                            probe.shutdown().await;
+                            return Err(match e {
+                                BrowserError::Unavailable(problem) => SuiteError::Usage(problem),
+                                other => SuiteError::Harness(format!("--browser: {other}")),
+                            });
+                        }
                     }
                 }
-            } else {
-                None
+                None => None,
             };
             let fixture = PlatformFixture {
                 profile,

@@ -188,12 +188,28 @@ impl Parser<'_> {
     }
 }
 
+/// Deliberate filter defects: the SIS's [`Fault`](super::Fault)s, all off in
+/// the reference.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Defects {
+    /// Everything from the first `AND` on is dropped.
+    pub(crate) ignore_and: bool,
+    /// `~` (contains) compares as `=`.
+    pub(crate) contains_as_equals: bool,
+    /// A `!=` predicate matches every record.
+    pub(crate) not_equals_ignored: bool,
+}
+
 /// SQL for one predicate over column `doc`, with its parameter.
-fn pred_sql(p: &Pred, params: &mut Vec<String>) -> String {
+fn pred_sql(p: &Pred, params: &mut Vec<String>, d: Defects) -> String {
+    if d.not_equals_ignored && p.op == Op::Ne {
+        return "1".into();
+    }
     params.push(p.value.clone());
     let cmp = |expr: &str| -> String {
         let e = format!("lower(CAST({expr} AS TEXT))");
         match p.op {
+            Op::Contains if d.contains_as_equals => format!("{e} = lower(?)"),
             Op::Eq => format!("{e} = lower(?)"),
             Op::Ne => format!("{e} != lower(?)"),
             Op::Gt => format!("{e} > lower(?)"),
@@ -219,17 +235,17 @@ fn pred_sql(p: &Pred, params: &mut Vec<String>) -> String {
     }
 }
 
-/// The `WHERE` fragment (parenthesised) and its parameters. With
-/// `ignore_and` (a fault) everything from the first `AND` on is dropped.
-pub(crate) fn to_sql(f: &Filter, ignore_and: bool) -> (String, Vec<String>) {
+/// The `WHERE` fragment (parenthesised) and its parameters, with the
+/// [`Defects`] a faulty SIS has.
+pub(crate) fn to_sql(f: &Filter, d: Defects) -> (String, Vec<String>) {
     let mut params = Vec::new();
-    let mut sql = format!("({}", pred_sql(&f.first, &mut params));
+    let mut sql = format!("({}", pred_sql(&f.first, &mut params, d));
     for (and, p) in &f.rest {
-        if *and && ignore_and {
+        if *and && d.ignore_and {
             break;
         }
         sql.push_str(if *and { " AND " } else { " OR " });
-        sql.push_str(&pred_sql(p, &mut params));
+        sql.push_str(&pred_sql(p, &mut params, d));
     }
     sql.push(')');
     (sql, params)
@@ -277,11 +293,42 @@ mod tests {
             &F,
         )
         .unwrap_or_else(|e| panic!("{e:?}"));
-        let (sql, params) = to_sql(&f, false);
+        let (sql, params) = to_sql(&f, Defects::default());
         assert!(sql.contains(" AND EXISTS (SELECT 1 FROM json_each(doc, '$.roles')"));
         assert!(sql.contains(" OR "));
         assert_eq!(params.len(), 3);
-        let (sql, params) = to_sql(&f, true);
+        let ignore_and = Defects {
+            ignore_and: true,
+            ..Defects::default()
+        };
+        let (sql, params) = to_sql(&f, ignore_and);
         assert!(!sql.contains("AND") && params.len() == 1);
+    }
+
+    #[test]
+    fn the_operator_defects_change_only_their_operator() {
+        let f = parse("familyName~'mi' AND sourcedId!='x'", &F).unwrap_or_else(|e| panic!("{e:?}"));
+        let (sql, params) = to_sql(&f, Defects::default());
+        assert!(
+            sql.contains("instr(") && sql.contains("!= lower(?)"),
+            "{sql}"
+        );
+        assert_eq!(params.len(), 2);
+        let d = Defects {
+            contains_as_equals: true,
+            ..Defects::default()
+        };
+        let (sql, _) = to_sql(&f, d);
+        assert!(
+            !sql.contains("instr(") && sql.contains("!= lower(?)"),
+            "{sql}"
+        );
+        let d = Defects {
+            not_equals_ignored: true,
+            ..Defects::default()
+        };
+        let (sql, params) = to_sql(&f, d);
+        assert!(sql.contains("instr(") && !sql.contains("!="), "{sql}");
+        assert_eq!(params, vec!["mi".to_string()]);
     }
 }

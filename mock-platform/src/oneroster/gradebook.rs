@@ -490,6 +490,9 @@ pub(super) fn list_response(
         Err(r) => return r,
     };
     q.scope = scope;
+    // One filter implementation serves the whole SIS: the filter operator
+    // faults reach the gradebook too.
+    q.defects = sh.filter_defects();
     if k.table != "resources" {
         if sh.has_gb(GradebookFault::GradebookFilterIgnored) {
             q.filter = None;

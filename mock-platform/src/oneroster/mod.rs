@@ -51,6 +51,7 @@ pub mod observe;
 mod resources;
 mod store;
 mod v1p1;
+mod v1p1_gradebook;
 
 pub use v1p1::V1P1_BASE_PATH;
 
@@ -149,6 +150,22 @@ pub enum Fault {
     V1p1EnvelopeWrong,
     /// 1.1: users keep the 1.2 `roles[]` and lack `role` and `orgs`.
     V1p1Uses1p2UserFields,
+    /// 1.1 gradebook: requests are served without checking their OAuth 1.0a signature.
+    V1p1GradebookUnsignedAccepted,
+    /// 1.1 gradebook: PUT of a line item answers 201 but stores nothing.
+    V1p1GradebookPutNotStored,
+    /// 1.1 gradebook: DELETE answers 204 but the object stays readable.
+    V1p1GradebookDeleteIgnored,
+    /// 1.1 gradebook: results' `scoreStatus` is camel-cased (`fullyGraded`).
+    V1p1GradebookScoreStatusCamelCase,
+    /// 1.1 gradebook: line items are served without their `class`.
+    V1p1GradebookLineItemNoClass,
+    /// 1.1 gradebook: `/classes/{id}/results` lists every class's results.
+    V1p1GradebookClassResultsUnscoped,
+    /// 1.1 gradebook: failures use the flat 1.2 payload instead of `statusInfoSet`.
+    V1p1GradebookErrorShapeWrong,
+    /// 1.1 gradebook: `href`s keep pointing at the 1.2 services.
+    V1p1GradebookHrefsAt1p2Base,
     /// `/schools/{id}/students` lists every user with a role at the school.
     SchoolStudentsIncludeTeachers,
     /// `/terms/{id}/classes` lists every class.
@@ -166,11 +183,17 @@ pub enum Fault {
     GradingPeriodsUnfiltered,
     /// `/demographics/{id}` uses the envelope `demographic`.
     DemographicsWrongEnvelope,
+    /// Filters: `~` (contains) compares as `=` (a filter without substring matching).
+    FilterContainsAsEquals,
+    /// Filters: a `!=` predicate is dropped (it matches every record).
+    FilterNotEqualsIgnored,
+    /// `/terms/{id}/gradingPeriods` is not implemented: 404 for every term.
+    TermGradingPeriodsMissing,
 }
 
 impl Fault {
     /// Every fault.
-    pub const ALL: [Fault; 30] = [
+    pub const ALL: [Fault; 41] = [
         Fault::TotalCountIsPageSize,
         Fault::OverlappingPages,
         Fault::FilterIgnoresAnd,
@@ -193,6 +216,14 @@ impl Fault {
         Fault::V1p1ErrorShapeWrong,
         Fault::V1p1EnvelopeWrong,
         Fault::V1p1Uses1p2UserFields,
+        Fault::V1p1GradebookUnsignedAccepted,
+        Fault::V1p1GradebookPutNotStored,
+        Fault::V1p1GradebookDeleteIgnored,
+        Fault::V1p1GradebookScoreStatusCamelCase,
+        Fault::V1p1GradebookLineItemNoClass,
+        Fault::V1p1GradebookClassResultsUnscoped,
+        Fault::V1p1GradebookErrorShapeWrong,
+        Fault::V1p1GradebookHrefsAt1p2Base,
         Fault::SchoolStudentsIncludeTeachers,
         Fault::TermClassesUnfiltered,
         Fault::UserClassesIgnoresEnrollment,
@@ -201,6 +232,9 @@ impl Fault {
         Fault::RelationsIgnoreParent,
         Fault::GradingPeriodsUnfiltered,
         Fault::DemographicsWrongEnvelope,
+        Fault::FilterContainsAsEquals,
+        Fault::FilterNotEqualsIgnored,
+        Fault::TermGradingPeriodsMissing,
     ];
 }
 
@@ -586,6 +620,15 @@ struct Shared {
 impl Shared {
     fn has(&self, f: Fault) -> bool {
         self.config.faults.contains(&f)
+    }
+
+    /// The filter defects this SIS's faults put into every query.
+    pub(crate) fn filter_defects(&self) -> filter::Defects {
+        filter::Defects {
+            ignore_and: self.has(Fault::FilterIgnoresAnd),
+            contains_as_equals: self.has(Fault::FilterContainsAsEquals),
+            not_equals_ignored: self.has(Fault::FilterNotEqualsIgnored),
+        }
     }
 }
 
@@ -1113,6 +1156,7 @@ fn child_coll(child: &str) -> Option<Coll> {
 fn target(sh: &Shared, rest: &str) -> Option<Target> {
     let segs: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
     match segs.as_slice() {
+        ["terms", _, "gradingPeriods"] if sh.has(Fault::TermGradingPeriodsMissing) => None,
         ["gradingPeriods"] if sh.has(Fault::GradingPeriodsUnfiltered) => {
             Some(Target::List(coll("gradingPeriods")?, None))
         }
@@ -1173,7 +1217,7 @@ fn parse_params(sh: &Shared, c: Coll, pairs: &[(String, String)]) -> Result<Para
     let bad = |minor: &str, d: String| status_error(sh, StatusCode::BAD_REQUEST, minor, &d);
     let mut q = Query {
         limit: DEFAULT_LIMIT,
-        ignore_and: sh.has(Fault::FilterIgnoresAnd),
+        defects: sh.filter_defects(),
         ..Query::default()
     };
     if let Some(l) = get("limit") {

@@ -40,7 +40,8 @@ pub(crate) struct Query {
     /// Extra SQL condition (a view such as schools or students) and its parameters.
     pub(crate) scope: Option<(String, Vec<String>)>,
     pub(crate) filter: Option<Filter>,
-    pub(crate) ignore_and: bool,
+    /// The filter defects of a faulty SIS (none in the reference).
+    pub(crate) defects: filter::Defects,
     /// `(json path, descending)`.
     pub(crate) sort: Option<(String, bool)>,
     pub(crate) limit: u64,
@@ -264,7 +265,7 @@ impl Store {
             params.extend(p.iter().cloned());
         }
         if let Some(f) = &q.filter {
-            let (c, p) = filter::to_sql(f, q.ignore_and);
+            let (c, p) = filter::to_sql(f, q.defects);
             cond.push_str(&format!(" AND {c}"));
             params.extend(p);
         }

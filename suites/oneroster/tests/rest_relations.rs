@@ -123,6 +123,11 @@ fn dump(record: &RunRecord) -> String {
 /// Runs this module's cases against a reference SIS with `faults`, with the
 /// profile's scopes replaced by `scopes` when given.
 async fn run_against(faults: Vec<Fault>, scopes: Option<&[&str]>) -> RunRecord {
+    run_with(faults, scopes, "").await
+}
+
+/// [`run_against`] with `extra` appended to the provider table of the profile.
+async fn run_with(faults: Vec<Fault>, scopes: Option<&[&str]>, extra: &str) -> RunRecord {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let sis = start_reference_sis(dir.path(), faults)
         .await
@@ -144,6 +149,7 @@ async fn run_against(faults: Vec<Fault>, scopes: Option<&[&str]>) -> RunRecord {
                 .join("\n")
         }
     };
+    let profile = format!("{profile}\n{extra}\n");
     let record = run_suite(&profile, Some(&schemas())).await;
     sis.sis.shutdown().await;
     let text = serde_json::to_string(&record.evidence).unwrap_or_default();
@@ -171,6 +177,47 @@ async fn the_reference_sis_passes_every_relation_case() {
             .count()
     );
     assert_eq!(non_passing(&record), vec![], "{}", dump(&record));
+}
+
+/// A district with more enrollments than a walk reads (here: a bound of 5,100
+/// records against 5,200 enrollments, of which the larger school has 5,000)
+/// is still judged, not skipped: the cases
+/// that need a class's, a school's or a user's enrollments read them with a
+/// nested filter, and the relation faults are still caught that way.
+#[rstest]
+#[case::reference(None, &[])]
+#[case::class_members_unfiltered(
+    Some(Fault::RelationsIgnoreParent),
+    &[
+        "oneroster.provider.relations.course-classes",
+        "oneroster.provider.relations.school-class-members",
+        "oneroster.provider.relations.school-courses",
+        "oneroster.provider.relations.school-enrollments",
+        "oneroster.provider.relations.school-terms",
+        "oneroster.provider.relations.term-grading-periods",
+    ]
+)]
+#[case::user_classes_ignores_enrollment(
+    Some(Fault::UserClassesIgnoresEnrollment),
+    &["oneroster.provider.relations.user-classes"]
+)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enrollments_beyond_the_walk_bound_are_judged_by_nested_filters(
+    #[case] fault: Option<Fault>,
+    #[case] failing: &[&str],
+) {
+    let record = run_with(fault.into_iter().collect(), None, "max_walk_records = 5100").await;
+    let mut want: Vec<(String, Outcome)> = failing
+        .iter()
+        .map(|id| ((*id).to_string(), Outcome::Fail))
+        .collect();
+    want.sort();
+    assert_eq!(non_passing(&record), want, "{}", dump(&record));
+    let logs = serde_json::to_string(&record.evidence).unwrap_or_default();
+    assert!(
+        logs.contains("the expected values come from filter=class.sourcedId="),
+        "the nested-filter path was not taken"
+    );
 }
 
 #[rstest]
@@ -212,6 +259,17 @@ async fn the_reference_sis_passes_every_relation_case() {
 #[case::demographics_wrong_envelope(
     Fault::DemographicsWrongEnvelope,
     &["oneroster.provider.demographics.read", "oneroster.provider.relations.model.schema"]
+)]
+// A missing endpoint also fails the cases that ask every relation (its 404 is
+// neither the schema's collection nor the 403 a narrower scope should get).
+#[case::term_grading_periods_missing(
+    Fault::TermGradingPeriodsMissing,
+    &[
+        "oneroster.provider.relations.auth.scope",
+        "oneroster.provider.relations.model.schema",
+        "oneroster.provider.relations.read",
+        "oneroster.provider.relations.term-grading-periods",
+    ]
 )]
 // Rostering faults that reach these cases too (their whole matrix is in rest_provider.rs).
 #[case::total_count_is_page_size(

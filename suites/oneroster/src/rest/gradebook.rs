@@ -259,7 +259,7 @@ pub fn catalog() -> Vec<CaseMeta> {
         ),
         m(
             FILTER,
-            "A filter on a gradebook collection returns exactly the matching records; an unknown field answers 400",
+            "A filter (=, !=, ~) on a gradebook collection returns exactly the matching records; an unknown field answers 400",
             "getAllLineItems, getAllResults, getAllCategories, getAllScoreScales, getAllAssessmentLineItems, getAllAssessmentResults: filter",
             OPENAPI,
             "filter: the filtering rules to be applied when identifying the records to be supplied in the response message; 400 'invalid_filter_field' for a field the data model does not have.",
@@ -1191,14 +1191,35 @@ async fn filter(fx: &Fixture, g: &Svc<'_>, v: &mut Verdict) -> Result<(), Stop> 
         let all = g.all(c.path, c.path).await?;
         let Some(first) = all.first() else { continue };
         any = true;
-        // The record's own id, and (where the type has one) its title.
-        let mut tests = vec![("sourcedId", sid(first))];
+        // `=` on the record's own id, `!=` on it (every other record), and
+        // where the type has a title `=` on it and `~` (contains) on a
+        // fragment of it: the operators a gradebook consumer filters with.
+        let id = sid(first);
+        let quote = |s: &str| s.replace('\'', "''");
+        let mut tests: Vec<(String, HashSet<String>)> = vec![
+            (
+                format!("sourcedId='{}'", quote(&id)),
+                matching(&all, "sourcedId", &id),
+            ),
+            (format!("sourcedId!='{}'", quote(&id)), {
+                let mut rest = ids(&all);
+                rest.retain(|s| !s.eq_ignore_ascii_case(&id));
+                rest
+            }),
+        ];
         if let Some(t) = first.get("title").and_then(Value::as_str) {
-            tests.push(("title", t.to_string()));
+            tests.push((format!("title='{}'", quote(t)), matching(&all, "title", t)));
+            let part: String = t.to_lowercase().chars().skip(1).take(3).collect();
+            if !part.is_empty() {
+                tests.push((format!("title~'{}'", quote(&part)), {
+                    all.iter()
+                        .filter(|r| lower(r, "title").is_some_and(|s| s.contains(&part)))
+                        .map(sid)
+                        .collect()
+                }));
+            }
         }
-        for (field, value) in tests {
-            let f = format!("{field}='{}'", value.replace('\'', "''"));
-            let want = matching(&all, field, &value);
+        for (f, want) in tests {
             let got = ids(&g
                 .all(&format!("{}?filter={}", c.path, enc(&f)), c.path)
                 .await?);

@@ -1,8 +1,9 @@
 //! The `oneroster-provider` suite: the harness plays a OneRoster REST
 //! **consumer** and certifies a **provider** (a SIS): 1.2 rostering (every
 //! read, `cases` and `relations`), gradebook and resources (`gradebook`,
-//! `resources`), and OneRoster 1.1 behind OAuth 1.0a (`v1p1`, `oauth1`); the
-//! profile's `version` picks 1.1 or 1.2 and the cases of the other version skip.
+//! `resources`), and OneRoster 1.1 behind OAuth 1.0a (`v1p1`, its gradebook
+//! `v1p1_gradebook`, `oauth1`); the profile's `version` picks 1.1 or 1.2 and
+//! the cases of the other version skip.
 //!
 //! Every case obtains its own OAuth 2 client-credentials token (so each case's
 //! evidence holds the whole exchange it is judged on) and calls the provider
@@ -30,6 +31,7 @@ pub mod oauth1;
 mod relations;
 mod resources;
 pub mod v1p1;
+pub mod v1p1_gradebook;
 
 use std::path::{Path, PathBuf};
 
@@ -100,6 +102,20 @@ pub struct ProviderProfile {
     /// required when `version = "1.1"`.
     #[serde(default)]
     pub oauth1: Option<v1p1::Oauth1Profile>,
+    /// The most records the harness reads when a case compares a whole
+    /// collection (default 250,000). A collection with more (by its
+    /// `X-Total-Count`, or found while walking) is not walked: the cases that
+    /// need it judge from a narrower request where one exists (a nested
+    /// filter, offset probes) and skip otherwise.
+    #[serde(default = "default_max_walk_records")]
+    pub max_walk_records: usize,
+}
+
+/// The default [`ProviderProfile::max_walk_records`].
+pub const DEFAULT_MAX_WALK_RECORDS: usize = 250_000;
+
+fn default_max_walk_records() -> usize {
+    DEFAULT_MAX_WALK_RECORDS
 }
 
 /// Client authentication at the token endpoint (RFC 6749 §2.3.1).
@@ -144,6 +160,9 @@ scopes = [
 # default to base_url with /rostering/ replaced by /gradebook/ or /resources/.
 # gradebook_url = "https://sis.example/ims/oneroster/gradebook/v1p2"
 # resources_url = "https://sis.example/ims/oneroster/resources/v1p2"
+# The most records read when a case compares a whole collection; a larger
+# collection is judged by narrower requests (nested filters, offset probes).
+# max_walk_records = 250000
 # Gradebook write cases (PUT, POST, DELETE) create objects with fresh
 # accredit- sourcedIds and delete them afterwards; they are skipped unless:
 # allow_writes = true
@@ -310,6 +329,7 @@ impl Suite for OneRosterProviderSuite {
                 profile,
                 schemas,
                 service_schemas,
+                truths: cases::Truths::default(),
             };
             let table: Vec<Case<cases::Fixture>> = cases::catalog()
                 .into_iter()

@@ -12,6 +12,10 @@
 //! fields, 1.1 enumerations and date formats, the 1.1 error payload, paging
 //! and the filter grammar.
 //!
+//! The 1.1 gradebook cases (`oneroster.provider.v1p1.gradebook.*`) are in
+//! [`super::v1p1_gradebook`]; [`catalog`] includes them and [`run_any`]
+//! dispatches to them.
+//!
 //! The suite's catalog chains these cases after the 1.2 ones; a profile's
 //! `version` decides which half runs, the other half is `skip` with the
 //! reason ([`run_any`]).
@@ -148,7 +152,11 @@ impl FaultExt for Fault {
                 | Fault::V1p1ErrorShapeWrong
                 | Fault::V1p1EnvelopeWrong
                 | Fault::V1p1Uses1p2UserFields
-        )
+        ) || self.v1p1_gradebook()
+    }
+
+    fn v1p1_gradebook(self) -> bool {
+        super::v1p1_gradebook::is_gradebook_fault(self)
     }
 }
 
@@ -156,6 +164,8 @@ impl FaultExt for Fault {
 pub trait FaultExt {
     /// `true` for the faults of the 1.1 surface only (they break no 1.2 case).
     fn v1p1(self) -> bool;
+    /// `true` for the faults of the 1.1 gradebook (a subset of [`FaultExt::v1p1`]).
+    fn v1p1_gradebook(self) -> bool;
 }
 
 // ---- catalog ---------------------------------------------------------------------
@@ -371,6 +381,9 @@ pub fn catalog() -> Vec<CaseMeta> {
             &["oneroster", "v1p1", "filter"],
         ),
     ]
+    .into_iter()
+    .chain(super::v1p1_gradebook::catalog())
+    .collect()
 }
 
 // ---- dispatch -------------------------------------------------------------------
@@ -381,6 +394,9 @@ pub(super) fn run_any<'a>(fx: &'a Fixture, cx: &'a CaseCx) -> BoxFuture<'a, Verd
     let is_1p1 = cx.meta.id.starts_with(V1P1_PREFIX);
     match (fx.profile.version, is_1p1) {
         (OneRosterVersion::V1p2, false) => cases::run_case(fx, cx),
+        (OneRosterVersion::V1p1, true) if cx.meta.id.starts_with(super::v1p1_gradebook::PREFIX) => {
+            super::v1p1_gradebook::run_case(fx, cx)
+        }
         (OneRosterVersion::V1p1, true) => run_case(fx, cx),
         (OneRosterVersion::V1p2, true) => Box::pin(async {
             Verdict::skip("a OneRoster 1.1 case; the profile certifies version 1.2")
@@ -392,13 +408,13 @@ pub(super) fn run_any<'a>(fx: &'a Fixture, cx: &'a CaseCx) -> BoxFuture<'a, Verd
 }
 
 /// A problem that stops a case: an error (could not run) or a failure.
-enum Stop {
+pub(super) enum Stop {
     Error(String),
     Fail(String, String),
 }
 
 impl Stop {
-    fn into_verdict(self, mut v: Verdict) -> Verdict {
+    pub(super) fn into_verdict(self, mut v: Verdict) -> Verdict {
         match self {
             Stop::Error(e) => {
                 v.check("the provider answered", Outcome::Error, e);
@@ -411,7 +427,7 @@ impl Stop {
     }
 }
 
-fn snippet(r: &Captured) -> String {
+pub(super) fn snippet(r: &Captured) -> String {
     let cut: String = r.text().trim().chars().take(160).collect();
     if cut.is_empty() {
         "empty body".into()
@@ -436,7 +452,7 @@ struct Client<'a> {
     o: &'a Oauth1Profile,
 }
 
-fn fresh_nonce() -> String {
+pub(super) fn fresh_nonce() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
@@ -743,7 +759,7 @@ async fn single(c: &Client<'_>, v: &mut Verdict) -> Result<(), Stop> {
     Ok(())
 }
 
-fn enc(s: &str) -> String {
+pub(super) fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
@@ -853,18 +869,18 @@ fn enum_problems(env: &str, r: &Value) -> Vec<String> {
     out
 }
 
-fn cases_sid(r: &Value) -> String {
+pub(super) fn cases_sid(r: &Value) -> String {
     r.get("sourcedId")
         .and_then(Value::as_str)
         .unwrap_or("?")
         .to_string()
 }
 
-fn is_date(s: &str) -> bool {
+pub(super) fn is_date(s: &str) -> bool {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() && s.len() == 10
 }
 
-fn is_date_time(s: &str) -> bool {
+pub(super) fn is_date_time(s: &str) -> bool {
     chrono::DateTime::parse_from_rfc3339(s).is_ok()
 }
 
@@ -930,7 +946,7 @@ async fn model(c: &Client<'_>, v: &mut Verdict, id: &str) -> Result<(), Stop> {
 // ---- errors -----------------------------------------------------------------------
 
 /// Checks a failure: the status and the 1.1 `statusInfoSet` carrying `minor`.
-fn check_status_info(v: &mut Verdict, what: &str, r: &Captured, want: u16, minor: &str) {
+pub(super) fn check_status_info(v: &mut Verdict, what: &str, r: &Captured, want: u16, minor: &str) {
     let s = r.status.as_u16();
     if !v.require(
         format!("{what}: answered {want}"),

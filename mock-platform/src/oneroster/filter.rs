@@ -206,8 +206,14 @@ fn pred_sql(p: &Pred, params: &mut Vec<String>, d: Defects) -> String {
         return "1".into();
     }
     params.push(p.value.clone());
-    let cmp = |expr: &str| -> String {
-        let e = format!("lower(CAST({expr} AS TEXT))");
+    // `text`: the expression is known to be text, so it is lowered as it is
+    // (no CAST), which keeps it the expression an index can be built on.
+    let cmp_as = |expr: &str, text: bool| -> String {
+        let e = if text {
+            format!("lower({expr})")
+        } else {
+            format!("lower(CAST({expr} AS TEXT))")
+        };
         match p.op {
             Op::Contains if d.contains_as_equals => format!("{e} = lower(?)"),
             Op::Eq => format!("{e} = lower(?)"),
@@ -219,6 +225,7 @@ fn pred_sql(p: &Pred, params: &mut Vec<String>, d: Defects) -> String {
             Op::Contains => format!("instr({e}, lower(?)) > 0"),
         }
     };
+    let cmp = |expr: &str| cmp_as(expr, false);
     let head = &p.path[0];
     if ARRAY_FIELDS.contains(&head.as_str()) {
         let inner = if p.path.len() > 1 {
@@ -229,6 +236,19 @@ fn pred_sql(p: &Pred, params: &mut Vec<String>, d: Defects) -> String {
         format!(
             "EXISTS (SELECT 1 FROM json_each(doc, '$.{head}') AS je WHERE {})",
             cmp(&inner)
+        )
+    } else if p.path.len() == 1 && head == "sourcedId" {
+        // The object's own id is the `sourced_id` column: no JSON to parse.
+        cmp_as("sourced_id", true)
+    } else if p.path.last().is_some_and(|l| l == "sourcedId") {
+        // A reference's id is text: compared as `lower(json_extract(..))`,
+        // the very expression the store indexes for `class`, `user` and
+        // `school` (SQLite matches index expressions by their text), so a
+        // consumer's `filter=class.sourcedId='..'` on a million enrollments
+        // is an index lookup, not a scan.
+        cmp_as(
+            &format!("json_extract(doc, '$.{}')", p.path.join(".")),
+            true,
         )
     } else {
         cmp(&format!("json_extract(doc, '$.{}')", p.path.join(".")))

@@ -25,13 +25,19 @@ use super::filter::{self, Filter};
 /// what lets SQLite use an index on an expression): a class's enrollments and
 /// members, a user's classes, a school's classes and enrollments, a course's
 /// classes. The trailing `ord` keeps each match set in the default order, so a
-/// page is read straight off the index.
+/// page is read straight off the index. The `_ci` ones serve the filters a
+/// consumer sends for one class's, user's or school's enrollments
+/// (`filter=class.sourcedId='..'`, compared case-insensitively, see
+/// `filter.rs`), which would otherwise parse every enrollment.
 const INDEXES: &str = "
     CREATE INDEX entity_ord ON entity (collection, ord);
     CREATE INDEX entity_class ON entity (collection, json_extract(doc, '$.class.sourcedId'), ord);
     CREATE INDEX entity_user ON entity (collection, json_extract(doc, '$.user.sourcedId'), ord);
     CREATE INDEX entity_school ON entity (collection, json_extract(doc, '$.school.sourcedId'), ord);
     CREATE INDEX entity_course ON entity (collection, json_extract(doc, '$.course.sourcedId'), ord);
+    CREATE INDEX entity_class_ci ON entity (collection, lower(json_extract(doc, '$.class.sourcedId')), ord);
+    CREATE INDEX entity_user_ci ON entity (collection, lower(json_extract(doc, '$.user.sourcedId')), ord);
+    CREATE INDEX entity_school_ci ON entity (collection, lower(json_extract(doc, '$.school.sourcedId')), ord);
 ";
 
 /// What one query asks.
@@ -797,6 +803,51 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}"))
         );
         assert_eq!(page(&store, 4, scope), (vec!["e6".to_string()], 5));
+    }
+
+    /// The filters a consumer sends for one class's, user's or school's
+    /// enrollments are index lookups (the plan names the `_ci` index), and
+    /// they match case-insensitively, as the binding requires.
+    #[rstest::rstest]
+    #[case::class("class", "C1", "entity_class_ci")]
+    #[case::user("user", "U1", "entity_user_ci")]
+    #[case::school("school", "S1", "entity_school_ci")]
+    fn nested_id_filters_use_their_index(
+        #[case] field: &str,
+        #[case] value: &str,
+        #[case] index: &str,
+    ) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = tiny_store(dir.path());
+        let fields = ["sourcedId", "class", "user", "school"];
+        let f = filter::parse(&format!("{field}.sourcedId='{value}'"), &fields)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let (cond, params) = filter::to_sql(&f, filter::Defects::default());
+        let plan: Vec<String> = {
+            let conn = store.lock();
+            let mut st = conn
+                .prepare(&format!(
+                    "EXPLAIN QUERY PLAN SELECT doc FROM entity WHERE collection = ? AND {cond} ORDER BY ord"
+                ))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let all: Vec<String> = std::iter::once("enrollments".to_string())
+                .chain(params.clone())
+                .collect();
+            st.query_map(params_from_iter(all.iter()), |r| r.get::<_, String>(3))
+                .unwrap_or_else(|e| panic!("{e}"))
+                .filter_map(Result::ok)
+                .collect()
+        };
+        assert!(plan.iter().any(|d| d.contains(index)), "{plan:?}");
+        let q = Query {
+            filter: Some(f),
+            limit: 10,
+            ..Query::default()
+        };
+        let (docs, total) = store
+            .list("enrollments", &q)
+            .unwrap_or_else(|e| panic!("list: {e}"));
+        assert_eq!((docs.len(), total), (5, 5));
     }
 
     #[test]

@@ -4,91 +4,36 @@
 //! write cases skip without `allow_writes`, and gradebook cases skip for a
 //! rostering-only profile.
 
-use std::path::PathBuf;
-use std::time::Duration;
+mod common;
 
-use accredit_core::profile::{ProfileDoc, Secret};
-use accredit_core::runner::{self, OneShot, RunRecord, RunnerOptions};
+use accredit_core::profile::Secret;
+use accredit_core::runner::RunRecord;
 use accredit_core::{Outcome, Suite};
 use accredit_mock_platform::oneroster::{self as sis, GradebookFault, RunningSis};
 use accredit_suite_oneroster::{GenerateConfig, OneRosterProviderSuite, provider_demo_profile};
+use common::schemas;
 use rstest::rstest;
 
-const TIMEOUT: Duration = Duration::from_secs(60);
 const GB: &str = "oneroster.provider.gradebook.";
 const RES: &str = "oneroster.provider.resources.";
-
-fn schemas() -> PathBuf {
-    std::env::var_os("ACCREDIT_SCHEMA_DIR").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/schemas"
-            ))
-        },
-        PathBuf::from,
-    )
-}
 
 fn mine(id: &str) -> bool {
     id.starts_with(GB) || id.starts_with(RES)
 }
 
+/// Runs only the gradebook and resources cases (the suite's other cases are
+/// judged by their own test files).
 async fn run_suite(profile: &str, schema_dir: Option<&std::path::Path>) -> RunRecord {
-    let suite = OneRosterProviderSuite;
-    let doc = ProfileDoc::parse("test-profile.toml", profile, &[suite.id()])
-        .unwrap_or_else(|e| panic!("profile: {e}\n{profile}"));
-    let opts = RunnerOptions {
-        jobs: 4,
-        case_timeout: TIMEOUT,
-        candidate_headers: doc.http_headers().to_vec(),
-    };
-    runner::run_suite(
-        &suite,
-        OneShot {
-            profile: Some(&doc),
-            schema_dir,
-            ..OneShot::default()
-        },
-        &opts,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("suite start: {e}"))
+    common::run_provider(profile, schema_dir, mine).await
 }
 
-/// The gradebook and resources cases that did not pass (the suite's other
-/// cases are judged by their own test files).
+/// The gradebook and resources cases that did not pass.
 fn non_passing(record: &RunRecord) -> Vec<(String, Outcome)> {
-    record
-        .results
-        .iter()
-        .filter(|c| mine(&c.id) && c.outcome != Outcome::Pass)
-        .map(|c| (c.id.clone(), c.outcome))
-        .collect()
+    common::non_passing(record, mine)
 }
 
 fn dump(record: &RunRecord) -> String {
-    record
-        .results
-        .iter()
-        .filter(|c| mine(&c.id) && c.outcome != Outcome::Pass)
-        .map(|c| {
-            let failing: Vec<String> = c
-                .checks
-                .iter()
-                .filter(|k| k.outcome != Outcome::Pass)
-                .map(|k| format!("    {} {}: {}", k.outcome, k.name, k.detail))
-                .collect();
-            format!(
-                "{} {} — {}\n{}",
-                c.outcome,
-                c.id,
-                c.message,
-                failing.join("\n")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    common::dump(record, mine)
 }
 
 /// A reference SIS (the suite's sample bundle) with `faults`, and its profile.
@@ -293,12 +238,12 @@ async fn without_allow_writes_the_write_cases_skip_and_write_nothing() {
     let after = counts(&s.sis);
     s.sis.shutdown().await;
     let skipped: Vec<(String, Outcome)> = [
-        "oneroster.provider.gradebook.write.line-item-round-trip",
-        "oneroster.provider.gradebook.write.result-round-trip",
-        "oneroster.provider.gradebook.write.delete",
-        "oneroster.provider.gradebook.write.post-sourcedid-pairs",
-        "oneroster.provider.gradebook.write.post-school-and-session",
         "oneroster.provider.gradebook.write.assessment-round-trip",
+        "oneroster.provider.gradebook.write.delete",
+        "oneroster.provider.gradebook.write.line-item-round-trip",
+        "oneroster.provider.gradebook.write.post-school-and-session",
+        "oneroster.provider.gradebook.write.post-sourcedid-pairs",
+        "oneroster.provider.gradebook.write.result-round-trip",
     ]
     .iter()
     .map(|id| (id.to_string(), Outcome::Skip))

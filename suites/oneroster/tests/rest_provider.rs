@@ -2,111 +2,30 @@
 //! `oneroster` module over SQLite): a conformant SIS passes every case, and each
 //! injected fault fails exactly the cases aimed at it.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
 
-use accredit_core::evidence::EvidenceRouter;
-use accredit_core::profile::ProfileDoc;
-use accredit_core::reports::Redactor;
-use accredit_core::runner::{self, NoProgress, PreparedSuite, RunRecord, RunnerOptions};
-use accredit_core::suite::SuiteStart;
+use accredit_core::runner::RunRecord;
 use accredit_core::{Outcome, Suite};
 use accredit_mock_platform::oneroster::Fault;
 use accredit_suite_oneroster::rest::v1p1::{FaultExt, V1P1_PREFIX};
 use accredit_suite_oneroster::{OneRosterProviderSuite, start_reference_sis};
+use common::schemas;
 use rstest::rstest;
-use tokio_util::sync::CancellationToken;
-
-const TIMEOUT: Duration = Duration::from_secs(60);
-
-fn schemas() -> PathBuf {
-    std::env::var_os("ACCREDIT_SCHEMA_DIR").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/schemas"
-            ))
-        },
-        PathBuf::from,
-    )
-}
 
 async fn run_suite(profile: &str, schema_dir: Option<&std::path::Path>) -> RunRecord {
-    let suite = OneRosterProviderSuite;
-    let doc = ProfileDoc::parse("test-profile.toml", profile, &[suite.id()])
-        .unwrap_or_else(|e| panic!("profile: {e}\n{profile}"));
-    let redactor = Redactor::new(doc.secret_values());
-    let router = EvidenceRouter::new(redactor.clone());
-    let run = suite
-        .start(SuiteStart {
-            profile: Some(&doc),
-            inputs: &[],
-            schema_dir,
-            router: router.clone(),
-            redactor: redactor.clone(),
-            case_timeout: TIMEOUT,
-            browser: None,
-        })
-        .await
-        .unwrap_or_else(|e| panic!("suite start: {e}"));
-    let prepared = vec![PreparedSuite {
-        id: suite.id().to_string(),
-        cases: suite.catalog(),
-        run: Arc::from(run),
-    }];
-    let opts = RunnerOptions {
-        jobs: 4,
-        case_timeout: TIMEOUT,
-        candidate_headers: doc.http_headers().to_vec(),
-    };
-    let record = runner::run(
-        &prepared,
-        &opts,
-        &router,
-        &redactor,
-        &NoProgress,
-        &CancellationToken::new(),
-    )
-    .await;
-    for p in &prepared {
-        p.run.shutdown().await;
-    }
-    record
+    common::run_provider(profile, schema_dir, common::all).await
 }
 
 fn non_passing(record: &RunRecord) -> Vec<(String, Outcome)> {
-    record
-        .results
-        .iter()
-        .filter(|c| c.outcome != Outcome::Pass)
+    common::non_passing(record, common::all)
+        .into_iter()
         // A 1.2 profile skips the OneRoster 1.1 cases (tests/rest_v1p1.rs runs them).
-        .filter(|c| !(c.id.starts_with(V1P1_PREFIX) && c.outcome == Outcome::Skip))
-        .map(|c| (c.id.clone(), c.outcome))
+        .filter(|(id, o)| !(id.starts_with(V1P1_PREFIX) && *o == Outcome::Skip))
         .collect()
 }
 
 fn dump(record: &RunRecord) -> String {
-    record
-        .results
-        .iter()
-        .map(|c| {
-            let failing: Vec<String> = c
-                .checks
-                .iter()
-                .filter(|k| k.outcome != Outcome::Pass)
-                .map(|k| format!("    {} {}: {}", k.outcome, k.name, k.detail))
-                .collect();
-            format!(
-                "{} {} — {}\n{}",
-                c.outcome,
-                c.id,
-                c.message,
-                failing.join("\n")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    common::dump(record, common::all)
 }
 
 async fn run_against(faults: Vec<Fault>) -> RunRecord {
@@ -344,22 +263,16 @@ async fn without_the_schema_directory_the_schema_case_skips() {
     sis.sis.shutdown().await;
     assert_eq!(
         non_passing(&record),
-        // The gradebook and resources schema cases skip too (tests/rest_gradebook.rs).
-        vec![
-            ("oneroster.rest.model.schema".to_string(), Outcome::Skip),
-            (
-                "oneroster.provider.gradebook.model.schema".to_string(),
-                Outcome::Skip
-            ),
-            (
-                "oneroster.provider.resources.model.schema".to_string(),
-                Outcome::Skip
-            ),
-            (
-                "oneroster.provider.relations.model.schema".to_string(),
-                Outcome::Skip
-            ),
-        ],
+        // The gradebook, resources and relations schema cases skip too (their
+        // own test files judge them), in id order.
+        [
+            "oneroster.provider.gradebook.model.schema",
+            "oneroster.provider.relations.model.schema",
+            "oneroster.provider.resources.model.schema",
+            "oneroster.rest.model.schema",
+        ]
+        .map(|id| (id.to_string(), Outcome::Skip))
+        .to_vec(),
         "{}",
         dump(&record)
     );

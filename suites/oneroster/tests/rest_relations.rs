@@ -7,117 +7,32 @@
 //! Only this module's cases are run (the rest of the catalog is
 //! tests/rest_provider.rs's), so the matrix stays fast.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
 
-use accredit_core::evidence::EvidenceRouter;
-use accredit_core::profile::ProfileDoc;
-use accredit_core::reports::Redactor;
-use accredit_core::runner::{self, NoProgress, PreparedSuite, RunRecord, RunnerOptions};
-use accredit_core::suite::SuiteStart;
-use accredit_core::{CaseMeta, Outcome, Suite};
+use accredit_core::runner::RunRecord;
+use accredit_core::{Outcome, Suite};
 use accredit_mock_platform::oneroster::Fault;
 use accredit_suite_oneroster::rest::{SCOPE_DEMOGRAPHICS, SCOPE_ROSTER, SCOPE_ROSTER_CORE};
 use accredit_suite_oneroster::{OneRosterProviderSuite, start_reference_sis};
+use common::schemas;
 use rstest::rstest;
-use tokio_util::sync::CancellationToken;
 
-const TIMEOUT: Duration = Duration::from_secs(60);
-
-fn schemas() -> PathBuf {
-    std::env::var_os("ACCREDIT_SCHEMA_DIR").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/schemas"
-            ))
-        },
-        PathBuf::from,
-    )
-}
-
-fn ours(m: &CaseMeta) -> bool {
+fn ours(id: &str) -> bool {
     ["relations.", "sessions.", "demographics."]
         .iter()
-        .any(|p| m.id.starts_with(&format!("oneroster.provider.{p}")))
+        .any(|p| id.starts_with(&format!("oneroster.provider.{p}")))
 }
 
 async fn run_suite(profile: &str, schema_dir: Option<&std::path::Path>) -> RunRecord {
-    let suite = OneRosterProviderSuite;
-    let doc = ProfileDoc::parse("test-profile.toml", profile, &[suite.id()])
-        .unwrap_or_else(|e| panic!("profile: {e}\n{profile}"));
-    let redactor = Redactor::new(doc.secret_values());
-    let router = EvidenceRouter::new(redactor.clone());
-    let run = suite
-        .start(SuiteStart {
-            profile: Some(&doc),
-            inputs: &[],
-            schema_dir,
-            router: router.clone(),
-            redactor: redactor.clone(),
-            case_timeout: TIMEOUT,
-            browser: None,
-        })
-        .await
-        .unwrap_or_else(|e| panic!("suite start: {e}"));
-    let prepared = vec![PreparedSuite {
-        id: suite.id().to_string(),
-        cases: suite.catalog().into_iter().filter(ours).collect(),
-        run: Arc::from(run),
-    }];
-    let opts = RunnerOptions {
-        jobs: 4,
-        case_timeout: TIMEOUT,
-        candidate_headers: doc.http_headers().to_vec(),
-    };
-    let record = runner::run(
-        &prepared,
-        &opts,
-        &router,
-        &redactor,
-        &NoProgress,
-        &CancellationToken::new(),
-    )
-    .await;
-    for p in &prepared {
-        p.run.shutdown().await;
-    }
-    record
+    common::run_provider(profile, schema_dir, ours).await
 }
 
 fn non_passing(record: &RunRecord) -> Vec<(String, Outcome)> {
-    let mut out: Vec<(String, Outcome)> = record
-        .results
-        .iter()
-        .filter(|c| c.outcome != Outcome::Pass)
-        .map(|c| (c.id.clone(), c.outcome))
-        .collect();
-    out.sort();
-    out
+    common::non_passing(record, ours)
 }
 
 fn dump(record: &RunRecord) -> String {
-    record
-        .results
-        .iter()
-        .map(|c| {
-            let failing: Vec<String> = c
-                .checks
-                .iter()
-                .filter(|k| k.outcome != Outcome::Pass)
-                .map(|k| format!("    {} {}: {}", k.outcome, k.name, k.detail))
-                .collect();
-            format!(
-                "{} {} — {}\n{}",
-                c.outcome,
-                c.id,
-                c.message,
-                failing.join("\n")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    common::dump(record, ours)
 }
 
 /// Runs this module's cases against a reference SIS with `faults`, with the
@@ -173,7 +88,7 @@ async fn the_reference_sis_passes_every_relation_case() {
         OneRosterProviderSuite
             .catalog()
             .iter()
-            .filter(|m| ours(m))
+            .filter(|m| ours(m.id))
             .count()
     );
     assert_eq!(non_passing(&record), vec![], "{}", dump(&record));

@@ -8,94 +8,29 @@
 //! The setup (start the suite, run it against a fresh SIS) is copied from
 //! `rest_v1p1.rs`, as each integration test is its own crate.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
 
-use accredit_core::evidence::EvidenceRouter;
-use accredit_core::profile::ProfileDoc;
-use accredit_core::reports::Redactor;
-use accredit_core::runner::{self, NoProgress, PreparedSuite, RunRecord, RunnerOptions};
-use accredit_core::suite::SuiteStart;
-use accredit_core::{Outcome, Suite, SuiteError};
+use accredit_core::Outcome;
+use accredit_core::runner::RunRecord;
 use accredit_mock_platform::oneroster::Fault;
 use accredit_suite_oneroster::rest::v1p1::{FaultExt, V1P1_PREFIX, v1p1_demo_profile};
 use accredit_suite_oneroster::rest::v1p1_gradebook::{self as gb, PREFIX};
-use accredit_suite_oneroster::{OneRosterProviderSuite, start_reference_sis};
+use accredit_suite_oneroster::start_reference_sis;
+use common::schemas;
 use rstest::rstest;
-use tokio_util::sync::CancellationToken;
 
-const TIMEOUT: Duration = Duration::from_secs(60);
-
-fn schemas() -> PathBuf {
-    std::env::var_os("ACCREDIT_SCHEMA_DIR").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/schemas"
-            ))
-        },
-        PathBuf::from,
-    )
-}
-
-async fn start_suite(
-    profile: &str,
-) -> Result<(PreparedSuite, EvidenceRouter, Redactor, ProfileDoc), SuiteError> {
-    let suite = OneRosterProviderSuite;
-    let doc = ProfileDoc::parse("test-profile.toml", profile, &[suite.id()])
-        .unwrap_or_else(|e| panic!("profile: {e}\n{profile}"));
-    let redactor = Redactor::new(doc.secret_values());
-    let router = EvidenceRouter::new(redactor.clone());
-    let schema_dir = schemas();
-    let run = suite
-        .start(SuiteStart {
-            profile: Some(&doc),
-            inputs: &[],
-            schema_dir: Some(&schema_dir),
-            router: router.clone(),
-            redactor: redactor.clone(),
-            case_timeout: TIMEOUT,
-            browser: None,
-        })
-        .await?;
-    let prepared = PreparedSuite {
-        id: suite.id().to_string(),
-        cases: suite.catalog(),
-        run: Arc::from(run),
-    };
-    Ok((prepared, router, redactor, doc))
+fn v1p1(id: &str) -> bool {
+    id.starts_with(V1P1_PREFIX)
 }
 
 async fn run_suite(profile: &str) -> RunRecord {
-    let (prepared, router, redactor, doc) = start_suite(profile)
-        .await
-        .unwrap_or_else(|e| panic!("suite start: {e}"));
-    let prepared = vec![prepared];
-    let opts = RunnerOptions {
-        jobs: 4,
-        case_timeout: TIMEOUT,
-        candidate_headers: doc.http_headers().to_vec(),
-    };
-    let record = runner::run(
-        &prepared,
-        &opts,
-        &router,
-        &redactor,
-        &NoProgress,
-        &CancellationToken::new(),
-    )
-    .await;
-    for p in &prepared {
-        p.run.shutdown().await;
-    }
-    record
+    common::run_provider(profile, Some(&schemas()), common::all).await
 }
 
 /// The 1.1 cases that did not pass, and asserts every 1.2 case skipped.
 fn non_passing_1p1(record: &RunRecord) -> Vec<(String, Outcome)> {
     for c in &record.results {
-        if !c.id.starts_with(V1P1_PREFIX) {
+        if !v1p1(&c.id) {
             assert_eq!(
                 c.outcome,
                 Outcome::Skip,
@@ -104,36 +39,11 @@ fn non_passing_1p1(record: &RunRecord) -> Vec<(String, Outcome)> {
             );
         }
     }
-    record
-        .results
-        .iter()
-        .filter(|c| c.id.starts_with(V1P1_PREFIX) && c.outcome != Outcome::Pass)
-        .map(|c| (c.id.clone(), c.outcome))
-        .collect()
+    common::non_passing(record, v1p1)
 }
 
 fn dump(record: &RunRecord) -> String {
-    record
-        .results
-        .iter()
-        .filter(|c| c.id.starts_with(V1P1_PREFIX))
-        .map(|c| {
-            let failing: Vec<String> = c
-                .checks
-                .iter()
-                .filter(|k| k.outcome != Outcome::Pass)
-                .map(|k| format!("    {} {}: {}", k.outcome, k.name, k.detail))
-                .collect();
-            format!(
-                "{} {} — {}\n{}",
-                c.outcome,
-                c.id,
-                c.message,
-                failing.join("\n")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    common::dump(record, v1p1)
 }
 
 async fn run_against(faults: Vec<Fault>, edit: impl Fn(String) -> String) -> RunRecord {

@@ -45,8 +45,20 @@ fn request(
     profile: Option<ProfileDoc>,
     inputs: Vec<PathBuf>,
 ) -> RunRequest {
+    let name = suite.id().to_string();
+    request_named(o, &name, suite, profile, inputs)
+}
+
+/// [`request`] writing its bundle to `out/<name>` (a suite the demo runs twice).
+fn request_named(
+    o: &DemoOpts,
+    name: &str,
+    suite: Arc<dyn Suite>,
+    profile: Option<ProfileDoc>,
+    inputs: Vec<PathBuf>,
+) -> RunRequest {
     RunRequest {
-        out: o.out.join(suite.id()),
+        out: o.out.join(name),
         runner: RunnerOptions {
             jobs: o.jobs.max(1),
             case_timeout: Duration::from_secs(30),
@@ -86,13 +98,18 @@ pub async fn run(o: DemoOpts) -> Result<Exit, CliError> {
     for suite in crate::registry::all() {
         eprintln!("\n== {} — {}", suite.id(), suite.title());
         let out = match suite.id() {
+            // Both OneRoster versions against one SIS: two bundles.
+            "oneroster-provider" => {
+                let (v1p2, v1p1) = oneroster_provider(&o, suite).await?;
+                results.push(v1p2);
+                v1p1
+            }
             accredit_suite_lti::TOOL_SUITE_ID => lti_tool(&o, suite).await?,
             accredit_suite_lti::PLATFORM_SUITE_ID => lti_platform(&o, suite).await?,
             "caliper" => caliper(&o, suite).await?,
             accredit_suite_caliper::SENSOR_SUITE_ID => caliper_sensor(&o, suite).await?,
             accredit_suite_caliper::ENDPOINT_SUITE_ID => caliper_endpoint(&o, suite).await?,
             "oneroster-csv" => oneroster_csv(&o, suite).await?,
-            "oneroster-provider" => oneroster_provider(&o, suite).await?,
             accredit_suite_oneroster::CONSUMER_SUITE_ID => oneroster_consumer(&o, suite).await?,
             other => {
                 return Err(CliError::harness(anyhow::anyhow!(
@@ -104,19 +121,19 @@ pub async fn run(o: DemoOpts) -> Result<Exit, CliError> {
     }
 
     println!(
-        "\naccredit demo: {} suites against the bundled reference implementations",
-        results.len()
+        "\naccredit demo: {} runs of {} suites against the bundled reference implementations",
+        results.len(),
+        crate::registry::all().len()
     );
     let mut exit = Exit::Passed;
     for r in &results {
         let s = &r.report.summary;
         println!(
-            "  {:<17} {:>3} cases  {:>3} pass {:>3} fail {:>3} warn {:>3} skip {:>3} review {:>3} error   {}",
-            r.report
-                .suites
-                .first()
-                .map(|s| s.id.as_str())
-                .unwrap_or("?"),
+            "  {:<22} {:>3} cases  {:>3} pass {:>3} fail {:>3} warn {:>3} skip {:>3} review {:>3} error   {}",
+            r.out
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "?".into()),
             s.total,
             s.pass,
             s.fail,
@@ -383,8 +400,13 @@ async fn caliper_endpoint(o: &DemoOpts, suite: Arc<dyn Suite>) -> Result<RunOutp
     result
 }
 
-/// `oneroster-provider`: the mock SIS (SQLite) seeded from a generated bundle.
-async fn oneroster_provider(o: &DemoOpts, suite: Arc<dyn Suite>) -> Result<RunOutput, CliError> {
+/// `oneroster-provider`: the mock SIS (SQLite) seeded from a generated bundle,
+/// certified as a OneRoster 1.2 provider and then, through its 1.1 surface
+/// (OAuth 1.0a), as a 1.1 provider (bundle `oneroster-provider-1.1`).
+async fn oneroster_provider(
+    o: &DemoOpts,
+    suite: Arc<dyn Suite>,
+) -> Result<(RunOutput, RunOutput), CliError> {
     let work = o.out.join("inputs").join("oneroster-sis");
     std::fs::create_dir_all(&work)
         .with_context(|| format!("creating {}", work.display()))
@@ -392,8 +414,18 @@ async fn oneroster_provider(o: &DemoOpts, suite: Arc<dyn Suite>) -> Result<RunOu
     let reference = accredit_suite_oneroster::start_reference_sis(&work, Vec::new())
         .await
         .map_err(|e| CliError::harness(anyhow::anyhow!("starting the reference SIS: {e}")))?;
-    let profile = demo_profile_doc(o, suite.id(), &reference.profile)?;
-    let result = pipeline::execute(request(o, suite, Some(profile), Vec::new())).await;
+    let runs = async {
+        let profile = demo_profile_doc(o, suite.id(), &reference.profile)?;
+        let v1p2 = pipeline::execute(request(o, suite.clone(), Some(profile), Vec::new())).await?;
+        eprintln!("\n== {} (OneRoster 1.1)", suite.id());
+        let name = format!("{}-1.1", suite.id());
+        let text = accredit_suite_oneroster::rest::v1p1::v1p1_demo_profile(&reference);
+        let profile = demo_profile_doc(o, &name, &text)?;
+        let v1p1 =
+            pipeline::execute(request_named(o, &name, suite, Some(profile), Vec::new())).await?;
+        Ok((v1p2, v1p1))
+    }
+    .await;
     reference.sis.shutdown().await;
-    result
+    runs
 }

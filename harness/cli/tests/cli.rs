@@ -452,13 +452,23 @@ fn demo_passes_every_suite_and_writes_verifiable_bundles() {
     }
     let o = run(&mut c);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    for suite in [
+    // Bundles where every case passes, and bundles that also hold cases the
+    // reference cannot pass by design: `review` (a human affirms) or `skip`
+    // (the other OneRoster version's cases, consumer behaviours the reference
+    // consumer is not asked to show).
+    let all_pass = [
         "lti-tool",
         "caliper",
         "caliper-sensor",
         "caliper-endpoint",
         "oneroster-csv",
-    ] {
+    ];
+    for suite in all_pass.iter().chain(&[
+        "lti-platform",
+        "oneroster-provider",
+        "oneroster-provider-1.1",
+        "oneroster-consumer",
+    ]) {
         let b = out.join(suite);
         for f in [
             "report.json",
@@ -475,10 +485,15 @@ fn demo_passes_every_suite_and_writes_verifiable_bundles() {
         let s = &report["summary"];
         assert_eq!(s["fail"], 0, "{suite}: {s}");
         assert_eq!(s["error"], 0, "{suite}: {s}");
-        assert_eq!(
-            s["pass"], s["total"],
-            "{suite}: every case passes against the reference mocks: {s}"
-        );
+        assert_eq!(s["warn"], 0, "{suite}: {s}");
+        if all_pass.contains(suite) {
+            assert_eq!(
+                s["pass"], s["total"],
+                "{suite}: every case passes against the reference mocks: {s}"
+            );
+        } else {
+            assert!(s["pass"].as_u64() > Some(0), "{suite}: {s}");
+        }
         assert!(
             text(&o).contains(&b.join("report.html").display().to_string()),
             "report path printed"

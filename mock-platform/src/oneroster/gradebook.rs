@@ -28,12 +28,12 @@ use std::sync::Arc;
 
 use axum::extract::{OriginalUri, RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use http::{HeaderMap, Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::store::{Query, Store};
-use super::{DEFAULT_LIMIT, Shared, SisError, authorize, filter, link_header};
+use super::{Shared, SisError, authorize, link_header, params};
 
 /// Base path of the gradebook service.
 pub const GRADEBOOK_PATH: &str = "/ims/oneroster/gradebook/v1p2";
@@ -386,87 +386,16 @@ pub(super) fn allowed(sh: &Shared, granted: &[String], needed: &[&str]) -> bool 
 }
 
 /// The query of a collection request: paging, filter, sort, field selection,
-/// parsed like rostering's (without rostering's faults).
+/// parsed like rostering's 1.2 (without rostering's faults).
 #[allow(clippy::result_large_err)] // the error is the HTTP refusal itself
-pub(super) fn parse_query(
-    k: Kind,
-    pairs: &[(String, String)],
-) -> Result<(Query, Option<Vec<String>>), Response> {
-    let get = |n: &str| pairs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
-    let bad = |minor: &str, d: String| fail(StatusCode::BAD_REQUEST, minor, &d);
-    let mut q = Query {
-        limit: DEFAULT_LIMIT,
-        ..Query::default()
+pub(super) fn parse_query(k: Kind, pairs: &[(String, String)]) -> Result<params::Parsed, Response> {
+    let rules = params::Rules {
+        queryable: k.fields,
+        selectable: k.fields,
+        sort: params::SortRules::V1p2,
     };
-    if let Some(l) = get("limit") {
-        q.limit = match l.parse::<u64>() {
-            Ok(n) if n >= 1 => n,
-            _ => {
-                return Err(bad(
-                    "invaliddata",
-                    format!("limit must be an integer >= 1, got `{l}`"),
-                ));
-            }
-        };
-    }
-    if let Some(o) = get("offset") {
-        q.offset = o.parse::<u64>().map_err(|_| {
-            bad(
-                "invaliddata",
-                format!("offset must be an integer >= 0, got `{o}`"),
-            )
-        })?;
-    }
-    if let Some(f) = get("filter") {
-        q.filter = Some(filter::parse(f, k.fields).map_err(|e| match e {
-            filter::FilterError::UnknownField(n) => bad(
-                "invalid_filter_field",
-                format!("unknown filter field `{n}`"),
-            ),
-            filter::FilterError::Syntax(m) => {
-                bad("invalid_filter_field", format!("bad filter: {m}"))
-            }
-        })?);
-    }
-    let desc = match get("orderBy") {
-        None | Some("asc") => false,
-        Some("desc") => true,
-        Some(o) => {
-            return Err(bad(
-                "invaliddata",
-                format!("orderBy must be asc or desc, got `{o}`"),
-            ));
-        }
-    };
-    if let Some(s) = get("sort") {
-        let head = s.split('.').next().unwrap_or_default();
-        if k.fields.contains(&head)
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
-        {
-            q.sort = Some((s.to_string(), desc));
-        }
-    }
-    let fields = match get("fields") {
-        None => None,
-        Some(f) => {
-            let list: Vec<String> = f.split(',').map(|x| x.trim().to_string()).collect();
-            if list.iter().any(String::is_empty) {
-                return Err(bad(
-                    "invalid_selection_field",
-                    "fields must name at least one field, with no blank entries".into(),
-                ));
-            }
-            if let Some(u) = list.iter().find(|x| !k.fields.contains(&x.as_str())) {
-                return Err(bad(
-                    "invalid_selection_field",
-                    format!("unknown selection field `{u}`"),
-                ));
-            }
-            Some(list)
-        }
-    };
-    Ok((q, fields))
+    params::parse(pairs, &rules)
+        .map_err(|e| fail(StatusCode::BAD_REQUEST, e.minor(), &e.to_string()))
 }
 
 fn select(mut doc: Value, fields: Option<&[String]>) -> Value {
@@ -486,7 +415,7 @@ pub(super) fn list_response(
     pairs: &[(String, String)],
 ) -> Response {
     let (mut q, mut fields) = match parse_query(k, pairs) {
-        Ok(x) => x,
+        Ok(p) => (p.query, p.fields),
         Err(r) => return r,
     };
     q.scope = scope;
@@ -515,15 +444,8 @@ pub(super) fn list_response(
         .into_iter()
         .map(|d| select(d, fields.as_deref()))
         .collect();
-    let mut resp = axum::Json(json!({ envelope: docs })).into_response();
-    let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&total.to_string()) {
-        h.insert("x-total-count", v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&link_header(sh, path, pairs, &q, total)) {
-        h.insert(header::LINK, v);
-    }
-    resp
+    let link = link_header(sh, path, pairs, &q, total);
+    params::page(envelope, docs, total, Some(link))
 }
 
 /// One object under its singular envelope, or 404.
@@ -534,7 +456,7 @@ pub(super) fn single_response(
     pairs: &[(String, String)],
 ) -> Response {
     let fields = match parse_query(k, pairs) {
-        Ok((_, f)) => f,
+        Ok(p) => p.fields,
         Err(r) => return r,
     };
     match sh.store.get(k.table, id, None) {

@@ -48,6 +48,7 @@ mod filter;
 mod gradebook;
 mod oauth1;
 pub mod observe;
+mod params;
 mod resources;
 mod store;
 mod v1p1;
@@ -1205,99 +1206,32 @@ fn school_class_matches(sh: &Shared, rest: &str) -> Result<bool, SisError> {
         && sh.store.get("classes", class, Some(&of_school))?.is_some())
 }
 
-/// The parsed collection query parameters.
-struct Params {
-    query: Query,
-    fields: Option<Vec<String>>,
-}
-
+/// The collection parameters of a 1.2 rostering request, with this SIS's
+/// faults applied to the reference parse.
 #[allow(clippy::result_large_err)] // the error is the HTTP refusal itself, built once per refused request
-fn parse_params(sh: &Shared, c: Coll, pairs: &[(String, String)]) -> Result<Params, Response> {
-    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let bad = |minor: &str, d: String| status_error(sh, StatusCode::BAD_REQUEST, minor, &d);
-    let mut q = Query {
-        limit: DEFAULT_LIMIT,
-        defects: sh.filter_defects(),
-        ..Query::default()
+fn parse_params(
+    sh: &Shared,
+    c: Coll,
+    pairs: &[(String, String)],
+) -> Result<params::Parsed, Response> {
+    let rules = params::Rules {
+        queryable: c.fields,
+        selectable: c.fields,
+        sort: params::SortRules::V1p2,
     };
-    if let Some(l) = get("limit") {
-        q.limit = match l.parse::<u64>() {
-            Ok(n) if n >= 1 => n,
-            _ => {
-                return Err(bad(
-                    "invaliddata",
-                    format!("limit must be an integer >= 1, got `{l}`"),
-                ));
-            }
-        };
+    let mut p = params::parse(pairs, &rules)
+        .map_err(|e| status_error(sh, StatusCode::BAD_REQUEST, e.minor(), &e.to_string()))?;
+    p.query.defects = sh.filter_defects();
+    if sh.has(Fault::SortIgnored) {
+        p.query.sort = None;
     }
-    if let Some(o) = get("offset") {
-        q.offset = o.parse::<u64>().map_err(|_| {
-            bad(
-                "invaliddata",
-                format!("offset must be an integer >= 0, got `{o}`"),
-            )
-        })?;
+    if sh.has(Fault::FieldsIgnored) {
+        p.fields = None;
     }
-    if let Some(f) = get("filter") {
-        match filter::parse(f, c.fields) {
-            Ok(f) => q.filter = Some(f),
-            Err(filter::FilterError::UnknownField(name)) => {
-                return Err(bad(
-                    "invalid_filter_field",
-                    format!("unknown filter field `{name}`"),
-                ));
-            }
-            Err(filter::FilterError::Syntax(m)) => {
-                return Err(bad("invalid_filter_field", format!("bad filter: {m}")));
-            }
-        }
+    if sh.has(Fault::OverlappingPages) && p.query.offset > 0 {
+        p.query.offset -= 1;
     }
-    let desc = match get("orderBy") {
-        None | Some("asc") => false,
-        Some("desc") => true,
-        Some(o) => {
-            return Err(bad(
-                "invaliddata",
-                format!("orderBy must be asc or desc, got `{o}`"),
-            ));
-        }
-    };
-    if let Some(s) = get("sort")
-        && !sh.has(Fault::SortIgnored)
-    {
-        let head = s.split('.').next().unwrap_or_default();
-        // Sorting on a field that does not exist: the provider's default order.
-        if c.fields.contains(&head)
-            && s.chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || ch == '.' || ch == '_')
-        {
-            q.sort = Some((s.to_string(), desc));
-        }
-    }
-    let fields = match get("fields") {
-        None => None,
-        Some(f) => {
-            let list: Vec<String> = f.split(',').map(|x| x.trim().to_string()).collect();
-            if list.iter().any(String::is_empty) {
-                return Err(bad(
-                    "invalid_selection_field",
-                    "fields must name at least one field, with no blank entries".into(),
-                ));
-            }
-            if let Some(u) = list.iter().find(|x| !c.fields.contains(&x.as_str())) {
-                return Err(bad(
-                    "invalid_selection_field",
-                    format!("unknown selection field `{u}`"),
-                ));
-            }
-            (!sh.has(Fault::FieldsIgnored)).then_some(list)
-        }
-    };
-    if sh.has(Fault::OverlappingPages) && q.offset > 0 {
-        q.offset -= 1;
-    }
-    Ok(Params { query: q, fields })
+    Ok(p)
 }
 
 /// Applies output faults and the `fields` selection to one document.
@@ -1547,17 +1481,8 @@ fn handle(
         .into_iter()
         .map(|d| render(sh, c, d, p.fields.as_deref()))
         .collect();
-    let mut resp = axum::Json(json!({ c.envelope: docs })).into_response();
-    let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&count.to_string()) {
-        h.insert("x-total-count", v);
-    }
-    if !sh.has(Fault::MissingLinkHeader)
-        && let Ok(v) = HeaderValue::from_str(&link_header(sh, path, pairs, &q, total))
-    {
-        h.insert(header::LINK, v);
-    }
-    resp
+    let link = (!sh.has(Fault::MissingLinkHeader)).then(|| link_header(sh, path, pairs, &q, total));
+    params::page(c.envelope, docs, count, link)
 }
 
 #[cfg(test)]

@@ -32,9 +32,8 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use serde_json::{Map, Value, json};
 
 use super::oauth1::{self, Lax, SignedRequest, Verifier};
-use super::store::Query;
 use super::v1p1_gradebook;
-use super::{BASE_PATH, Coll, DEFAULT_LIMIT, Fault, RunningSis, Shared, SisError, filter, target};
+use super::{BASE_PATH, Coll, Fault, RunningSis, Shared, SisError, params, target};
 use super::{Target, view_sql};
 
 /// Base path of the OneRoster 1.1 service.
@@ -225,81 +224,23 @@ async fn data(
     }
 }
 
-/// The parsed 1.1 collection parameters.
-struct Params {
-    query: Query,
-    fields: Option<Vec<String>>,
-}
-
+/// The collection parameters of a 1.1 rostering request: the 1.1 sort rules,
+/// filters and sorts on [`filterable`], selections on [`fields_1p1`].
 #[allow(clippy::result_large_err)] // the error is the HTTP refusal itself
-fn parse_params(sh: &Shared, c: Coll, pairs: &[(String, String)]) -> Result<Params, Response> {
-    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let bad = |minor: &str, d: String| status_error(sh, StatusCode::BAD_REQUEST, minor, &d);
-    let mut q = Query {
-        limit: DEFAULT_LIMIT,
-        defects: sh.filter_defects(),
-        ..Query::default()
+fn parse_params(
+    sh: &Shared,
+    c: Coll,
+    pairs: &[(String, String)],
+) -> Result<params::Parsed, Response> {
+    let rules = params::Rules {
+        queryable: &filterable(c),
+        selectable: fields_1p1(c),
+        sort: params::SortRules::V1p1,
     };
-    if let Some(l) = get("limit") {
-        q.limit = match l.parse::<u64>() {
-            Ok(n) if n >= 1 => n,
-            _ => {
-                return Err(bad(
-                    "invaliddata",
-                    format!("limit must be an integer >= 1, got `{l}`"),
-                ));
-            }
-        };
-    }
-    if let Some(o) = get("offset") {
-        q.offset = o.parse::<u64>().map_err(|_| {
-            bad(
-                "invaliddata",
-                format!("offset must be an integer >= 0, got `{o}`"),
-            )
-        })?;
-    }
-    if let Some(f) = get("filter") {
-        match filter::parse(f, &filterable(c)) {
-            Ok(f) => q.filter = Some(f),
-            Err(filter::FilterError::UnknownField(name)) => {
-                return Err(bad(
-                    "invalid_filter_field",
-                    format!("unknown filter field `{name}`"),
-                ));
-            }
-            Err(filter::FilterError::Syntax(m)) => {
-                return Err(bad("invalid_filter_field", format!("bad filter: {m}")));
-            }
-        }
-    }
-    let desc = get("orderBy") == Some("desc");
-    if let Some(s) = get("sort") {
-        if !filterable(c).contains(&s) {
-            return Err(bad("invalid_sort_field", format!("cannot sort on `{s}`")));
-        }
-        q.sort = Some((s.to_string(), desc));
-    }
-    let fields = match get("fields") {
-        None => None,
-        Some(f) => {
-            let list: Vec<String> = f.split(',').map(|x| x.trim().to_string()).collect();
-            if list.iter().any(String::is_empty) {
-                return Err(bad(
-                    "invalid_selection_field",
-                    "fields must name at least one field, with no blank entries".into(),
-                ));
-            }
-            if let Some(u) = list.iter().find(|x| !fields_1p1(c).contains(&x.as_str())) {
-                return Err(bad(
-                    "invalid_selection_field",
-                    format!("unknown selection field `{u}`"),
-                ));
-            }
-            Some(list)
-        }
-    };
-    Ok(Params { query: q, fields })
+    let mut p = params::parse(pairs, &rules)
+        .map_err(|e| status_error(sh, StatusCode::BAD_REQUEST, e.minor(), &e.to_string()))?;
+    p.query.defects = sh.filter_defects();
+    Ok(p)
 }
 
 /// A 1.2 user role on the 1.1 vocabulary.
@@ -457,17 +398,9 @@ fn handle(sh: &Shared, rest: &str, path: &str, pairs: &[(String, String)]) -> Re
     } else {
         total
     };
-    let mut resp = axum::Json(json!({ c.envelope: docs })).into_response();
-    let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&count.to_string()) {
-        h.insert("x-total-count", v);
-    }
-    if !sh.has(Fault::MissingLinkHeader)
-        && let Ok(v) = HeaderValue::from_str(&super::link_header(sh, path, pairs, &q, total))
-    {
-        h.insert(header::LINK, v);
-    }
-    resp
+    let link =
+        (!sh.has(Fault::MissingLinkHeader)).then(|| super::link_header(sh, path, pairs, &q, total));
+    params::page(c.envelope, docs, count, link)
 }
 
 #[cfg(test)]

@@ -40,11 +40,10 @@
 use serde_json::{Map, Value, json};
 
 use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, StatusCode, header};
+use http::StatusCode;
 
-use super::store::Query;
 use super::v1p1::{V1P1_BASE_PATH, rebase, status_error};
-use super::{BASE_PATH, DEFAULT_LIMIT, Fault, Shared, SisError, filter, link_header};
+use super::{BASE_PATH, Fault, Shared, SisError, link_header, params};
 
 /// The 1.2 gradebook base, whose hrefs the 1.1 surface rewrites.
 const GRADEBOOK_1P2: &str = "/ims/oneroster/gradebook/v1p2";
@@ -483,77 +482,22 @@ fn queryable(k: Kind1p1) -> Vec<&'static str> {
         .collect()
 }
 
-/// The 1.1 collection parameters: paging, filter, sort, field selection.
+/// The 1.1 collection parameters: paging, filter, sort, field selection;
+/// the 1.1 sort rules, filters and sorts on [`queryable`], selections on
+/// every 1.1 property.
 #[allow(clippy::result_large_err)] // the error is the HTTP refusal itself
 fn parse_query(
     sh: &Shared,
     k: Kind1p1,
     pairs: &[(String, String)],
-) -> Result<(Query, Option<Vec<String>>), Response> {
-    let get = |n: &str| pairs.iter().find(|(x, _)| x == n).map(|(_, v)| v.as_str());
-    let bad = |minor: &str, d: String| fail(sh, StatusCode::BAD_REQUEST, minor, &d);
-    let mut q = Query {
-        limit: DEFAULT_LIMIT,
-        ..Query::default()
+) -> Result<params::Parsed, Response> {
+    let rules = params::Rules {
+        queryable: &queryable(k),
+        selectable: k.fields,
+        sort: params::SortRules::V1p1,
     };
-    if let Some(l) = get("limit") {
-        q.limit = match l.parse::<u64>() {
-            Ok(n) if n >= 1 => n,
-            _ => {
-                return Err(bad(
-                    "invaliddata",
-                    format!("limit must be an integer >= 1, got `{l}`"),
-                ));
-            }
-        };
-    }
-    if let Some(o) = get("offset") {
-        q.offset = o.parse::<u64>().map_err(|_| {
-            bad(
-                "invaliddata",
-                format!("offset must be an integer >= 0, got `{o}`"),
-            )
-        })?;
-    }
-    let fields = queryable(k);
-    if let Some(f) = get("filter") {
-        q.filter = Some(filter::parse(f, &fields).map_err(|e| match e {
-            filter::FilterError::UnknownField(n) => bad(
-                "invalid_filter_field",
-                format!("unknown filter field `{n}`"),
-            ),
-            filter::FilterError::Syntax(m) => {
-                bad("invalid_filter_field", format!("bad filter: {m}"))
-            }
-        })?);
-    }
-    let desc = get("orderBy") == Some("desc");
-    if let Some(s) = get("sort") {
-        if !fields.contains(&s) {
-            return Err(bad("invalid_sort_field", format!("cannot sort on `{s}`")));
-        }
-        q.sort = Some((s.to_string(), desc));
-    }
-    let selection = match get("fields") {
-        None => None,
-        Some(f) => {
-            let list: Vec<String> = f.split(',').map(|x| x.trim().to_string()).collect();
-            if list.iter().any(String::is_empty) {
-                return Err(bad(
-                    "invalid_selection_field",
-                    "fields must name at least one field, with no blank entries".into(),
-                ));
-            }
-            if let Some(u) = list.iter().find(|x| !k.fields.contains(&x.as_str())) {
-                return Err(bad(
-                    "invalid_selection_field",
-                    format!("unknown selection field `{u}`"),
-                ));
-            }
-            Some(list)
-        }
-    };
-    Ok((q, selection))
+    params::parse(pairs, &rules)
+        .map_err(|e| fail(sh, StatusCode::BAD_REQUEST, e.minor(), &e.to_string()))
 }
 
 fn list(
@@ -564,7 +508,7 @@ fn list(
     pairs: &[(String, String)],
 ) -> Response {
     let (mut q, fields) = match parse_query(sh, k, pairs) {
-        Ok(x) => x,
+        Ok(p) => (p.query, p.fields),
         Err(r) => return r,
     };
     q.scope = scope;
@@ -576,20 +520,13 @@ fn list(
         .into_iter()
         .map(|d| render(sh, k, d, fields.as_deref()))
         .collect();
-    let mut resp = axum::Json(json!({ k.envelope: docs })).into_response();
-    let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&total.to_string()) {
-        h.insert("x-total-count", v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&link_header(sh, path, pairs, &q, total)) {
-        h.insert(header::LINK, v);
-    }
-    resp
+    let link = link_header(sh, path, pairs, &q, total);
+    params::page(k.envelope, docs, total, Some(link))
 }
 
 fn single(sh: &Shared, k: Kind1p1, id: &str, pairs: &[(String, String)]) -> Response {
     let fields = match parse_query(sh, k, pairs) {
-        Ok((_, f)) => f,
+        Ok(p) => p.fields,
         Err(r) => return r,
     };
     match sh.store.get(k.table, id, None) {

@@ -937,6 +937,56 @@ pub(crate) async fn get_bearer(
     .await
 }
 
+/// A GET a case depends on: `request` (how the evidence names it) with the
+/// bearer `token` and `Accept: accept`, whose 200 is the check `ok` (`via`
+/// names the token in the detail, e.g. `" with the NRPS token"`). `None`
+/// when it did not answer 200; the verdict then says why.
+#[allow(clippy::too_many_arguments)] // one call names the whole step
+pub(crate) async fn get_ok(
+    cx: &CaseCx,
+    v: &mut Verdict,
+    url: &str,
+    token: &str,
+    accept: &str,
+    request: &str,
+    ok: impl Into<String>,
+    via: &str,
+) -> Option<Captured> {
+    let resp = match get_bearer(cx, url, token, accept).await {
+        Ok(r) => r,
+        Err(e) => {
+            transport(v, request, &e);
+            return None;
+        }
+    };
+    let status = resp.status.as_u16();
+    v.require(
+        ok,
+        status == 200,
+        format!(
+            "{request}{via} answered HTTP {status}: {}",
+            snippet(&resp.body)
+        ),
+    )
+    .then_some(resp)
+}
+
+/// Requires `resp` to carry the media type `media` (the check `name`).
+pub(crate) fn require_media_type(
+    v: &mut Verdict,
+    resp: &Captured,
+    name: &str,
+    media: &str,
+    request: &str,
+) -> bool {
+    let ct = resp.header("content-type");
+    v.require(
+        name,
+        media_type_is(ct, media),
+        format!("{request} answered Content-Type {ct:?}; expected `{media}`"),
+    )
+}
+
 /// `POST url` with a bearer token and a JSON body of media type `content_type`.
 pub(crate) async fn post_bearer(
     cx: &CaseCx,
@@ -1154,29 +1204,26 @@ async fn nrps_call(fx: &PlatformFixture, cx: &CaseCx) -> Verdict {
         return v;
     };
     let request = format!("GET {url} (Accept: {NRPS_MEDIA_TYPE})");
-    let resp = match get_bearer(cx, url.as_str(), &token, NRPS_MEDIA_TYPE).await {
-        Ok(r) => r,
-        Err(e) => {
-            transport(&mut v, &request, &e);
-            return v;
-        }
-    };
-    let status = resp.status.as_u16();
-    if !v.require(
+    let Some(resp) = get_ok(
+        cx,
+        &mut v,
+        url.as_str(),
+        &token,
+        NRPS_MEDIA_TYPE,
+        &request,
         "the memberships call answers 200",
-        status == 200,
-        format!(
-            "{request} with the NRPS token answered HTTP {status}: {}",
-            snippet(&resp.body)
-        ),
-    ) {
+        " with the NRPS token",
+    )
+    .await
+    else {
         return v;
-    }
-    let ct = resp.header("content-type");
-    v.require(
+    };
+    require_media_type(
+        &mut v,
+        &resp,
         "Content-Type is the membership container media type",
-        media_type_is(ct, NRPS_MEDIA_TYPE),
-        format!("{request} answered Content-Type {ct:?}; expected `{NRPS_MEDIA_TYPE}`"),
+        NRPS_MEDIA_TYPE,
+        &request,
     );
     let body = resp.json::<Value>();
     v.require(
@@ -1419,21 +1466,20 @@ async fn nrps_differences(fx: &PlatformFixture, cx: &CaseCx) -> Verdict {
         Some(Ok(u)) => u,
     };
     let request = format!("GET {diff} (the rel=\"differences\" link)");
-    let resp = match get_bearer(cx, diff.as_str(), &token, NRPS_MEDIA_TYPE).await {
-        Ok(r) => r,
-        Err(e) => {
-            transport(&mut v, &request, &e);
-            return v;
-        }
-    };
-    let status = resp.status.as_u16();
-    if !v.require(
+    let Some(resp) = get_ok(
+        cx,
+        &mut v,
+        diff.as_str(),
+        &token,
+        NRPS_MEDIA_TYPE,
+        &request,
         "the differences URL answers 200",
-        status == 200,
-        format!("{request} answered HTTP {status}: {}", snippet(&resp.body)),
-    ) {
+        "",
+    )
+    .await
+    else {
         return v;
-    }
+    };
     // The media type is `nrps.call`'s to judge: one defect, one failing case.
     match resp.json::<Value>() {
         Ok(body) => {

@@ -34,8 +34,9 @@ use accredit_mock_platform::{
 use super::super::checks::{Aspect, judge_launch};
 use super::super::fixture::{LaunchKind, PlatformFixture};
 use super::{
-    CERT, absorb, get_bearer, judge_bad_bearer, kind_of, launch_claims, links_of, media_type_is,
-    meta, post_bearer, rel_url, setup_token, snippet, token_grant_case, transport, with_query,
+    CERT, absorb, get_bearer, get_ok, judge_bad_bearer, kind_of, launch_claims, links_of,
+    media_type_is, meta, post_bearer, rel_url, require_media_type, setup_token, snippet,
+    token_grant_case, transport, with_query,
 };
 
 const CERT_AGS: &str = "5.4 Assignment and Grade Services Testing";
@@ -802,35 +803,29 @@ async fn get_results(
         url = with_query(&url, &[("user_id", u)]);
     }
     let request = format!("GET {url} (Accept: {RESULTS_MEDIA_TYPE})");
-    let resp = match get_bearer(cx, url.as_str(), token, RESULTS_MEDIA_TYPE).await {
-        Ok(r) => r,
-        Err(e) => {
-            transport(v, &request, &e);
-            return None;
-        }
-    };
-    let status = resp.status.as_u16();
     let name = if judged {
         "the results are served (200)"
     } else {
         "setup: read the results"
     };
-    if !v.require(
+    let resp = get_ok(
+        cx,
+        v,
+        url.as_str(),
+        token,
+        RESULTS_MEDIA_TYPE,
+        &request,
         name,
-        status == 200,
-        format!(
-            "{request} with a result.readonly token answered HTTP {status}: {}",
-            snippet(&resp.body)
-        ),
-    ) {
-        return None;
-    }
+        " with a result.readonly token",
+    )
+    .await?;
     if judged {
-        let ct = resp.header("content-type");
-        v.require(
+        require_media_type(
+            v,
+            &resp,
             "the results are a result container (media type)",
-            media_type_is(ct, RESULTS_MEDIA_TYPE),
-            format!("{request} answered Content-Type {ct:?}; expected `{RESULTS_MEDIA_TYPE}`"),
+            RESULTS_MEDIA_TYPE,
+            &request,
         );
     }
     match resp.json::<Value>() {
@@ -873,21 +868,17 @@ async fn walk_container(
     for n in 1..=MAX_PAGES {
         seen.insert(url.to_string());
         let request = format!("GET {url} ({what}, page {n})");
-        let resp = match get_bearer(cx, url.as_str(), token, LINEITEMS_MEDIA_TYPE).await {
-            Ok(r) => r,
-            Err(e) => {
-                transport(v, &request, &e);
-                return None;
-            }
-        };
-        let status = resp.status.as_u16();
-        if !v.require(
+        let resp = get_ok(
+            cx,
+            v,
+            url.as_str(),
+            token,
+            LINEITEMS_MEDIA_TYPE,
+            &request,
             format!("{what}: the container answers 200"),
-            status == 200,
-            format!("{request} answered HTTP {status}: {}", snippet(&resp.body)),
-        ) {
-            return None;
-        }
+            "",
+        )
+        .await?;
         let page = match resp.json::<Value>().ok().as_ref().and_then(container_items) {
             Some(p) => p,
             None => {
@@ -1026,29 +1017,26 @@ async fn get_lineitem(fx: &PlatformFixture, cx: &CaseCx) -> Verdict {
     };
     let id = item_id(&item);
     let request = format!("GET {id} (Accept: {LINEITEM_MEDIA_TYPE})");
-    let resp = match get_bearer(cx, id, &token, LINEITEM_MEDIA_TYPE).await {
-        Ok(r) => r,
-        Err(e) => {
-            transport(&mut v, &request, &e);
-            return v;
-        }
-    };
-    let status = resp.status.as_u16();
-    if !v.require(
+    let Some(resp) = get_ok(
+        cx,
+        &mut v,
+        id,
+        &token,
+        LINEITEM_MEDIA_TYPE,
+        &request,
         "the line item is served (200)",
-        status == 200,
-        format!(
-            "{request} with the lineitem token answered HTTP {status}: {}",
-            snippet(&resp.body)
-        ),
-    ) {
+        " with the lineitem token",
+    )
+    .await
+    else {
         return v;
-    }
-    let ct = resp.header("content-type");
-    v.require(
+    };
+    require_media_type(
+        &mut v,
+        &resp,
         "Content-Type is the line item media type",
-        media_type_is(ct, LINEITEM_MEDIA_TYPE),
-        format!("{request} answered Content-Type {ct:?}; expected `{LINEITEM_MEDIA_TYPE}`"),
+        LINEITEM_MEDIA_TYPE,
+        &request,
     );
     match resp.json::<Value>() {
         Ok(got) => {
@@ -1264,26 +1252,26 @@ async fn container_array(fx: &PlatformFixture, cx: &CaseCx) -> Verdict {
         return v;
     };
     let request = format!("GET {} (Accept: {LINEITEMS_MEDIA_TYPE})", ctx.lineitems);
-    let resp = match get_bearer(cx, ctx.lineitems.as_str(), &token, LINEITEMS_MEDIA_TYPE).await {
-        Ok(r) => r,
-        Err(e) => {
-            transport(&mut v, &request, &e);
-            return v;
-        }
-    };
-    let status = resp.status.as_u16();
-    if !v.require(
+    let Some(resp) = get_ok(
+        cx,
+        &mut v,
+        ctx.lineitems.as_str(),
+        &token,
+        LINEITEMS_MEDIA_TYPE,
+        &request,
         "the container answers 200",
-        status == 200,
-        format!("{request} answered HTTP {status}: {}", snippet(&resp.body)),
-    ) {
+        "",
+    )
+    .await
+    else {
         return v;
-    }
-    let ct = resp.header("content-type");
-    v.require(
+    };
+    require_media_type(
+        &mut v,
+        &resp,
         "Content-Type is the line item container media type",
-        media_type_is(ct, LINEITEMS_MEDIA_TYPE),
-        format!("{request} answered Content-Type {ct:?}; expected `{LINEITEMS_MEDIA_TYPE}`"),
+        LINEITEMS_MEDIA_TYPE,
+        &request,
     );
     match resp.json::<Value>() {
         Ok(Value::Array(_)) => {

@@ -436,9 +436,9 @@ pub(super) fn snippet(r: &Captured) -> String {
     }
 }
 
-/// How a request is signed (or spoiled).
+/// How a request is signed (or spoiled); the default signs it correctly.
 #[derive(Debug, Clone, Default)]
-struct Sign {
+pub(super) struct Sign {
     method: Option<SignatureMethod>,
     wrong_secret: bool,
     timestamp: Option<i64>,
@@ -446,9 +446,31 @@ struct Sign {
     unsigned: bool,
 }
 
-struct Client<'a> {
+impl Sign {
+    /// No `Authorization` header at all.
+    pub(super) fn unsigned() -> Sign {
+        Sign {
+            unsigned: true,
+            ..Sign::default()
+        }
+    }
+
+    /// Signed with a secret that is not the consumer's.
+    pub(super) fn wrong_secret() -> Sign {
+        Sign {
+            wrong_secret: true,
+            ..Sign::default()
+        }
+    }
+}
+
+/// The OneRoster 1.1 client: every request signed with OAuth 1.0a as a
+/// [`Sign`] says (the rostering and the gradebook cases share it). The body
+/// of a PUT is JSON, so it is not part of the signature base string.
+pub(super) struct Client<'a> {
     cx: &'a CaseCx,
-    base: String,
+    /// The 1.1 service base URL, without a trailing slash.
+    pub(super) base: String,
     o: &'a Oauth1Profile,
 }
 
@@ -457,7 +479,7 @@ pub(super) fn fresh_nonce() -> String {
 }
 
 impl<'a> Client<'a> {
-    fn new(fx: &'a Fixture, cx: &'a CaseCx) -> Result<Client<'a>, Stop> {
+    pub(super) fn new(fx: &'a Fixture, cx: &'a CaseCx) -> Result<Client<'a>, Stop> {
         let o = fx.profile.oauth1.as_ref().ok_or_else(|| {
             Stop::Error("the profile has no [oneroster-provider.oauth1] table".into())
         })?;
@@ -477,13 +499,24 @@ impl<'a> Client<'a> {
         format!("{}/{rel}", self.base)
     }
 
-    /// GET `rel`, signed as `how` says; the nonce used is returned.
-    async fn send(&self, rel: &str, how: &Sign) -> Result<(Captured, String), Stop> {
+    /// `method rel` (with a JSON `body`), signed as `how` says; the
+    /// response and the nonce used.
+    pub(super) async fn request(
+        &self,
+        method: reqwest::Method,
+        rel: &str,
+        body: Option<&Value>,
+        how: &Sign,
+    ) -> Result<(Captured, String), Stop> {
         let url = self.url(rel);
         let parsed =
             url::Url::parse(&url).map_err(|e| Stop::Error(format!("bad URL {url}: {e}")))?;
         let nonce = how.nonce.clone().unwrap_or_else(fresh_nonce);
-        let mut b = self.cx.http().inner().get(parsed.as_str());
+        let mut b = self
+            .cx
+            .http()
+            .inner()
+            .request(method.clone(), parsed.as_str());
         if !how.unsigned {
             let wrong = format!("{}-not-the-secret", self.o.consumer_secret.expose());
             let s = Signing {
@@ -501,26 +534,47 @@ impl<'a> Client<'a> {
                     .unwrap_or_else(|| chrono::Utc::now().timestamp()),
                 nonce: &nonce,
             };
-            let h = oauth1::authorization_header(&s, "GET", &parsed, &[])
+            let h = oauth1::authorization_header(&s, method.as_str(), &parsed, &[])
                 .map_err(|e| Stop::Error(e.to_string()))?;
             b = b.header(reqwest::header::AUTHORIZATION, h);
+        }
+        if let Some(body) = body {
+            b = b
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_string());
         }
         let r = self
             .cx
             .http()
             .send(b)
             .await
-            .map_err(|e| Stop::Error(format!("GET {url}: {e}")))?;
+            .map_err(|e| Stop::Error(format!("{method} {url}: {e}")))?;
         Ok((r, nonce))
     }
 
+    /// [`Client::request`] without the nonce.
+    pub(super) async fn call(
+        &self,
+        method: reqwest::Method,
+        rel: &str,
+        body: Option<&Value>,
+        how: &Sign,
+    ) -> Result<Captured, Stop> {
+        Ok(self.request(method, rel, body, how).await?.0)
+    }
+
+    /// GET `rel`, signed as `how` says; the nonce used is returned.
+    async fn send(&self, rel: &str, how: &Sign) -> Result<(Captured, String), Stop> {
+        self.request(reqwest::Method::GET, rel, None, how).await
+    }
+
     /// A correctly signed GET.
-    async fn get(&self, rel: &str) -> Result<Captured, Stop> {
+    pub(super) async fn get(&self, rel: &str) -> Result<Captured, Stop> {
         Ok(self.send(rel, &Sign::default()).await?.0)
     }
 
     /// A correctly signed GET that must answer 200 with JSON.
-    async fn json(&self, rel: &str) -> Result<(Value, Captured), Stop> {
+    pub(super) async fn json(&self, rel: &str) -> Result<(Value, Captured), Stop> {
         let r = self.get(rel).await?;
         if r.status.as_u16() != 200 {
             return Err(Stop::Fail(
@@ -532,6 +586,11 @@ impl<'a> Client<'a> {
             .json::<Value>()
             .map_err(|e| Stop::Fail(format!("GET {rel} answered JSON"), e.to_string()))?;
         Ok((body, r))
+    }
+
+    /// The records of a collection page (the envelope must be there).
+    pub(super) async fn records(&self, rel: &str, envelope: &str) -> Result<Vec<Value>, Stop> {
+        Ok(self.page(rel, envelope).await?.0)
     }
 
     /// A collection page: its records and the response.

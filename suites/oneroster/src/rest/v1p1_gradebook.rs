@@ -29,15 +29,12 @@ use futures::future::BoxFuture;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use accredit_core::http::Captured;
 use accredit_core::{CaseCx, CaseMeta, Level, Outcome, Verdict};
 use accredit_mock_platform::oneroster::Fault;
 
 use super::cases::Fixture;
-use super::oauth1::{self, Signing};
 use super::v1p1::{
-    Oauth1Profile, Stop, cases_sid, check_status_info, enc, fresh_nonce, is_date, is_date_time,
-    snippet,
+    Client, Sign, Stop, cases_sid, check_status_info, enc, is_date, is_date_time, snippet,
 };
 
 /// Prefix of every 1.1 gradebook case id.
@@ -196,120 +193,6 @@ pub fn catalog() -> Vec<CaseMeta> {
     ]
 }
 
-// ---- the signing client -------------------------------------------------------------
-
-/// How a request is signed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Signed {
-    Yes,
-    No,
-    WrongSecret,
-}
-
-/// A 1.1 client that signs GET, PUT and DELETE (the body of a PUT is JSON,
-/// so it is not part of the OAuth 1.0a signature base string).
-struct Client<'a> {
-    cx: &'a CaseCx,
-    base: String,
-    o: &'a Oauth1Profile,
-}
-
-impl<'a> Client<'a> {
-    fn new(fx: &'a Fixture, cx: &'a CaseCx) -> Result<Client<'a>, Stop> {
-        let o = fx.profile.oauth1.as_ref().ok_or_else(|| {
-            Stop::Error("the profile has no [oneroster-provider.oauth1] table".into())
-        })?;
-        Ok(Client {
-            cx,
-            base: fx
-                .profile
-                .base_url
-                .as_str()
-                .trim_end_matches('/')
-                .to_string(),
-            o,
-        })
-    }
-
-    async fn send(
-        &self,
-        method: Method,
-        rel: &str,
-        body: Option<&Value>,
-        how: Signed,
-    ) -> Result<Captured, Stop> {
-        let url = format!("{}/{rel}", self.base);
-        let parsed =
-            url::Url::parse(&url).map_err(|e| Stop::Error(format!("bad URL {url}: {e}")))?;
-        let mut b = self
-            .cx
-            .http()
-            .inner()
-            .request(method.clone(), parsed.as_str());
-        if how != Signed::No {
-            let wrong = format!("{}-not-the-secret", self.o.consumer_secret.expose());
-            let nonce = fresh_nonce();
-            let s = Signing {
-                consumer_key: &self.o.consumer_key,
-                consumer_secret: if how == Signed::WrongSecret {
-                    &wrong
-                } else {
-                    self.o.consumer_secret.expose()
-                },
-                method: self.o.signature_method.primary(),
-                timestamp: chrono::Utc::now().timestamp(),
-                nonce: &nonce,
-            };
-            let h = oauth1::authorization_header(&s, method.as_str(), &parsed, &[])
-                .map_err(|e| Stop::Error(e.to_string()))?;
-            b = b.header(reqwest::header::AUTHORIZATION, h);
-        }
-        if let Some(body) = body {
-            b = b
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.to_string());
-        }
-        self.cx
-            .http()
-            .send(b)
-            .await
-            .map_err(|e| Stop::Error(format!("{method} {url}: {e}")))
-    }
-
-    async fn get(&self, rel: &str) -> Result<Captured, Stop> {
-        self.send(Method::GET, rel, None, Signed::Yes).await
-    }
-
-    /// A signed GET that must answer 200 with JSON.
-    async fn json(&self, rel: &str) -> Result<(Value, Captured), Stop> {
-        let r = self.get(rel).await?;
-        if r.status.as_u16() != 200 {
-            return Err(Stop::Fail(
-                format!("GET {rel} answered 200"),
-                format!("answered {}: {}", r.status.as_u16(), snippet(&r)),
-            ));
-        }
-        let body = r
-            .json::<Value>()
-            .map_err(|e| Stop::Fail(format!("GET {rel} answered JSON"), e.to_string()))?;
-        Ok((body, r))
-    }
-
-    /// The records of a collection page (the envelope must be there).
-    async fn page(&self, rel: &str, envelope: &str) -> Result<Vec<Value>, Stop> {
-        let (body, r) = self.json(rel).await?;
-        body.get(envelope)
-            .and_then(Value::as_array)
-            .cloned()
-            .ok_or_else(|| {
-                Stop::Fail(
-                    format!("GET {rel} has the `{envelope}` envelope"),
-                    format!("body: {}", snippet(&r)),
-                )
-            })
-    }
-}
-
 /// The sourcedId of reference `field` of `r`.
 fn ref_id(r: &Value, field: &str) -> Option<String> {
     r.get(field)
@@ -321,12 +204,12 @@ fn ref_id(r: &Value, field: &str) -> Option<String> {
 /// Classes with line items (at most `want`), each with its line items: the
 /// first classes of the provider that have a gradebook.
 async fn graded_classes(c: &Client<'_>, want: usize) -> Result<Vec<(String, Vec<Value>)>, Stop> {
-    let classes = c.page("classes?limit=25", "classes").await?;
+    let classes = c.records("classes?limit=25", "classes").await?;
     let mut out = Vec::new();
     for class in &classes {
         let id = cases_sid(class);
         let items = c
-            .page(
+            .records(
                 &format!("classes/{}/lineItems?limit=1000", enc(&id)),
                 "lineItems",
             )
@@ -491,7 +374,7 @@ async fn scoped(c: &Client<'_>, v: &mut Verdict) -> Result<(), Stop> {
     );
     let cls = enc(class);
     let results = c
-        .page(&format!("classes/{cls}/results?limit=1000"), "results")
+        .records(&format!("classes/{cls}/results?limit=1000"), "results")
         .await?;
     let in_class = |r: &Value| ref_id(r, "lineItem").is_some_and(|l| ids.contains(&l));
     let (n, shown) = offenders(&results, in_class);
@@ -506,7 +389,7 @@ async fn scoped(c: &Client<'_>, v: &mut Verdict) -> Result<(), Stop> {
     );
     let item = items.first().map(cases_sid).unwrap_or_default();
     let of_item = c
-        .page(
+        .records(
             &format!("classes/{cls}/lineItems/{}/results?limit=1000", enc(&item)),
             "results",
         )
@@ -532,7 +415,7 @@ async fn scoped(c: &Client<'_>, v: &mut Verdict) -> Result<(), Stop> {
         return Ok(());
     };
     let of_student = c
-        .page(
+        .records(
             &format!(
                 "classes/{cls}/students/{}/results?limit=1000",
                 enc(&student)
@@ -670,7 +553,7 @@ pub fn record_problems(collection: &str, r: &Value) -> Vec<String> {
 
 async fn model(c: &Client<'_>, v: &mut Verdict) -> Result<(), Stop> {
     for (path, _) in COLLECTIONS {
-        let list = c.page(&format!("{path}?limit={SAMPLE}"), path).await?;
+        let list = c.records(&format!("{path}?limit={SAMPLE}"), path).await?;
         let mut problems: Vec<String> =
             list.iter().flat_map(|r| record_problems(path, r)).collect();
         let n = problems.len();
@@ -722,7 +605,7 @@ async fn references(c: &Client<'_>, v: &mut Verdict) -> Result<(), Stop> {
         ("lineItems", &["class", "category", "gradingPeriod"][..]),
         ("results", &["lineItem", "student"][..]),
     ] {
-        let list = c.page(&format!("{path}?limit=5"), path).await?;
+        let list = c.records(&format!("{path}?limit=5"), path).await?;
         let mut problems = Vec::new();
         let mut judged = 0;
         for r in &list {
@@ -817,10 +700,10 @@ async fn auth(c: &Client<'_>, v: &mut Verdict, writes: bool) -> Result<(), Stop>
         )));
     }
     for (what, how) in [
-        ("unsigned", Signed::No),
-        ("signed with the wrong secret", Signed::WrongSecret),
+        ("unsigned", Sign::unsigned()),
+        ("signed with the wrong secret", Sign::wrong_secret()),
     ] {
-        let r = c.send(Method::GET, rel, None, how).await?;
+        let r = c.call(Method::GET, rel, None, &how).await?;
         let s = r.status.as_u16();
         v.require(
             format!("a GET {rel} {what} answered 401"),
@@ -836,7 +719,9 @@ async fn auth(c: &Client<'_>, v: &mut Verdict, writes: bool) -> Result<(), Stop>
             "lineItems/accredit-unknown-{}",
             uuid::Uuid::new_v4().simple()
         );
-        let r = c.send(Method::DELETE, &rel, None, Signed::No).await?;
+        let r = c
+            .call(Method::DELETE, &rel, None, &Sign::unsigned())
+            .await?;
         let s = r.status.as_u16();
         v.require(
             "an unsigned DELETE lineItems/{id} answered 401",
@@ -915,7 +800,7 @@ async fn round_trip(c: &Client<'_>, v: &mut Verdict, p: &Plan<'_>) -> Result<(),
     if !gone {
         let rel = format!("{}/{}", p.collection, enc(&p.id));
         // Cleanup only: what the provider answers was judged above.
-        let cleanup = c.send(Method::DELETE, &rel, None, Signed::Yes).await;
+        let cleanup = c.call(Method::DELETE, &rel, None, &Sign::default()).await;
         if let Err(Stop::Error(e) | Stop::Fail(_, e)) = cleanup {
             v.check(
                 format!("cleanup: DELETE {rel}"),
@@ -977,11 +862,11 @@ async fn round_trip_steps(
 ) -> Result<(), Stop> {
     let rel = format!("{}/{}", p.collection, enc(&p.id));
     let r = c
-        .send(
+        .call(
             Method::PUT,
             &rel,
             Some(&json!({ p.single: p.create })),
-            Signed::Yes,
+            &Sign::default(),
         )
         .await?;
     let s = r.status.as_u16();
@@ -996,11 +881,11 @@ async fn round_trip_steps(
     }
     read_back(c, v, p, &p.create, "create").await?;
     let r = c
-        .send(
+        .call(
             Method::PUT,
             &rel,
             Some(&json!({ p.single: p.replace })),
-            Signed::Yes,
+            &Sign::default(),
         )
         .await?;
     let s = r.status.as_u16();
@@ -1010,7 +895,7 @@ async fn round_trip_steps(
         format!("answered {s}: {}", snippet(&r)),
     );
     read_back(c, v, p, &p.replace, "replace").await?;
-    let r = c.send(Method::DELETE, &rel, None, Signed::Yes).await?;
+    let r = c.call(Method::DELETE, &rel, None, &Sign::default()).await?;
     let s = r.status.as_u16();
     v.require(
         format!("DELETE {}/{{id}} answered 204 (or 200)", p.collection),
@@ -1045,7 +930,7 @@ fn with(mut m: serde_json::Map<String, Value>, fields: Value) -> Value {
 }
 
 async fn write_line_items(c: &Client<'_>, v: &mut Verdict) -> Result<(), Stop> {
-    let classes = c.page("classes?limit=1", "classes").await?;
+    let classes = c.records("classes?limit=1", "classes").await?;
     let Some(class) = classes.first() else {
         return Err(Stop::Error(
             "the provider has no class to add a line item to".into(),
@@ -1061,14 +946,14 @@ async fn write_line_items(c: &Client<'_>, v: &mut Verdict) -> Result<(), Stop> {
     {
         Some(t) => t.to_string(),
         None => c
-            .page("academicSessions?limit=1", "academicSessions")
+            .records("academicSessions?limit=1", "academicSessions")
             .await?
             .first()
             .map(cases_sid)
             .ok_or_else(|| Stop::Error("the provider has no academic session".into()))?,
     };
     let category = c
-        .page("categories?limit=1", "categories")
+        .records("categories?limit=1", "categories")
         .await?
         .first()
         .map(cases_sid)
@@ -1125,7 +1010,7 @@ async fn write_results(c: &Client<'_>, v: &mut Verdict) -> Result<(), Stop> {
     };
     let item = items.first().map(cases_sid).unwrap_or_default();
     let student = c
-        .page(&format!("classes/{}/students?limit=1", enc(class)), "users")
+        .records(&format!("classes/{}/students?limit=1", enc(class)), "users")
         .await?
         .first()
         .map(cases_sid)

@@ -1746,6 +1746,31 @@ pub(super) fn lower(v: &Value, field: &str) -> Option<String> {
     v.get(field).and_then(Value::as_str).map(str::to_lowercase)
 }
 
+/// The judgement of a filter: `filter` on `what` must return exactly `want`
+/// (the check names the filter and the count; the detail how many came back,
+/// how many of them do not match, and how many matching ones are missing).
+pub(super) fn require_filtered(
+    v: &mut Verdict,
+    what: &str,
+    filter: &str,
+    want: &HashSet<String>,
+    got: &HashSet<String>,
+) -> bool {
+    let extra = got.difference(want).count();
+    let missing = want.difference(got).count();
+    v.require(
+        format!(
+            "{what}filter={filter}: exactly the {} matching records",
+            want.len()
+        ),
+        extra == 0 && missing == 0,
+        format!(
+            "{} returned, {extra} not matching, {missing} matching missing",
+            got.len()
+        ),
+    )
+}
+
 /// The sourcedId at fraction `num / den` of the sorted ids (the pivots of the
 /// range filters sit near the ends, so each answer is a tenth of the users and
 /// a district's filter cases read tens of pages, not hundreds).
@@ -1833,16 +1858,7 @@ async fn filter_ops(c: &Client<'_>, v: &mut Verdict) -> Result<(), Stop> {
             .iter()
             .map(sid)
             .collect();
-        let extra = got.difference(&want).count();
-        let missing = want.difference(&got).count();
-        v.require(
-            format!("filter={f}: exactly the {} matching users", want.len()),
-            extra == 0 && missing == 0,
-            format!(
-                "{} returned, {extra} not matching, {missing} matching missing",
-                got.len()
-            ),
-        );
+        require_filtered(v, "/users?", &f, &want, &got);
     }
     not_equals(c, v).await
 }
@@ -1872,19 +1888,7 @@ async fn not_equals(c: &Client<'_>, v: &mut Verdict) -> Result<(), Stop> {
         .iter()
         .map(sid)
         .collect();
-    let extra = got.difference(&want).count();
-    let missing = want.difference(&got).count();
-    v.require(
-        format!(
-            "/courses?filter={f}: exactly the {} matching courses",
-            want.len()
-        ),
-        extra == 0 && missing == 0,
-        format!(
-            "{} returned, {extra} not matching, {missing} matching missing",
-            got.len()
-        ),
-    );
+    require_filtered(v, "/courses?", &f, &want, &got);
     Ok(())
 }
 
@@ -1928,16 +1932,7 @@ async fn filter_logical(c: &Client<'_>, v: &mut Verdict) -> Result<(), Stop> {
             .iter()
             .map(sid)
             .collect();
-        let extra = got.difference(&want).count();
-        let missing = want.difference(&got).count();
-        v.require(
-            format!("filter={f}: exactly the {} matching users", want.len()),
-            extra == 0 && missing == 0,
-            format!(
-                "{} returned, {extra} not matching, {missing} matching missing",
-                got.len()
-            ),
-        );
+        require_filtered(v, "/users?", &f, &want, &got);
     }
     Ok(())
 }

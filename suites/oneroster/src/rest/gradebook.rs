@@ -29,8 +29,8 @@ use accredit_core::{CaseCx, CaseMeta, Level, Outcome, SchemaFile, Verdict};
 use accredit_mock_platform::oneroster as sis;
 
 use super::cases::{
-    Client, Fixture, Stop, check_status_payload, enc, enum_or_ext, is_date, lower, ref_id, sid,
-    snippet,
+    Client, Fixture, Stop, check_status_payload, enc, enum_or_ext, is_date, lower, ref_id,
+    require_filtered, sid, snippet,
 };
 
 /// Id prefix of the gradebook cases.
@@ -1223,20 +1223,7 @@ async fn filter(fx: &Fixture, g: &Svc<'_>, v: &mut Verdict) -> Result<(), Stop> 
             let got = ids(&g
                 .all(&format!("{}?filter={}", c.path, enc(&f)), c.path)
                 .await?);
-            let extra = got.difference(&want).count();
-            let missing = want.difference(&got).count();
-            v.require(
-                format!(
-                    "/{}?filter={f}: exactly the {} matching records",
-                    c.path,
-                    want.len()
-                ),
-                extra == 0 && missing == 0,
-                format!(
-                    "{} returned, {extra} not matching, {missing} matching missing",
-                    got.len()
-                ),
-            );
+            require_filtered(v, &format!("/{}?", c.path), &f, &want, &got);
         }
     }
     if !any {

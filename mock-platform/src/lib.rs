@@ -499,13 +499,15 @@ pub async fn start(
             source,
         })?;
     let endpoints = endpoints_for(addr);
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(3))
-        .timeout(Duration::from_secs(5))
-        .build()
-        .map_err(|e| PlatformError::Serve(std::io::Error::other(e.to_string())))?;
+    let http = accredit_core::http::with_shared_tls(
+        reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(5)),
+    )
+    .build()
+    .map_err(|e| PlatformError::Serve(std::io::Error::other(e.to_string())))?;
     let shared = Arc::new(Shared {
         services: Mutex::new(services::Services::default()),
         ags: Mutex::new(ags::Ags::default()),

@@ -257,13 +257,15 @@ pub async fn start(
         jwks_url: format!("{base_url}{JWKS_PATH}"),
         base_url,
     };
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(3))
-        .timeout(Duration::from_secs(5))
-        .build()
-        .map_err(|e| ToolError::Client(e.to_string()))?;
+    let http = accredit_core::http::with_shared_tls(
+        reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(5)),
+    )
+    .build()
+    .map_err(|e| ToolError::Client(e.to_string()))?;
     let shared = Arc::new(Shared {
         secure_cookies: !config.lax_state_cookie && secure_context(&urls.base_url),
         jwks: key.jwks()?,

@@ -211,12 +211,14 @@ pub async fn start(config: ConsumerConfig) -> Result<RunningConsumer, ConsumerEr
             addr: config.listen,
             source,
         })?;
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(20))
-        .build()
-        .map_err(ConsumerError::Client)?;
+    let http = accredit_core::http::with_shared_tls(
+        reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(20)),
+    )
+    .build()
+    .map_err(ConsumerError::Client)?;
     let shared = Arc::new(Shared { config, http });
     let app = Router::new()
         .route(TRIGGER_PATH, post(trigger))

@@ -26,12 +26,38 @@ pub fn base_client() -> reqwest::Result<reqwest::Client> {
 
 /// The base builder, for suites that add a cookie store.
 pub fn client_builder() -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(REQUEST_TIMEOUT)
-        .user_agent(concat!("accredit/", env!("CARGO_PKG_VERSION")))
+    with_shared_tls(
+        reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(REQUEST_TIMEOUT)
+            .user_agent(concat!("accredit/", env!("CARGO_PKG_VERSION"))),
+    )
+}
+
+/// `builder` with the process's shared TLS connector ([`shared_tls`]).
+///
+/// Why: building a reqwest client with native-tls loads and parses the
+/// system's root certificates, 60–90 ms of CPU each time, and the suites build
+/// a fresh client for every case (a fresh browser is a fresh cookie jar), the
+/// mocks one per start. The connector is reference-counted, so sharing it
+/// makes a client ~10 µs. The verification is the same: the connector is
+/// native-tls's default (system roots, hostname checks). If it cannot be
+/// built, the builder is left as it was and `build()` reports the problem as
+/// before.
+pub fn with_shared_tls(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    match shared_tls() {
+        Some(tls) => builder.use_preconfigured_tls(tls),
+        None => builder,
+    }
+}
+
+/// The TLS connector every client of this process shares (built on first use).
+pub fn shared_tls() -> Option<native_tls::TlsConnector> {
+    static TLS: std::sync::OnceLock<Option<native_tls::TlsConnector>> = std::sync::OnceLock::new();
+    TLS.get_or_init(|| native_tls::TlsConnector::new().ok())
+        .clone()
 }
 
 /// Why a request got no usable response.

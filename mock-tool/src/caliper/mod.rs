@@ -267,14 +267,16 @@ pub async fn start(
     config: SensorConfig,
     recorder: Option<Recorder>,
 ) -> Result<RunningSensor, SensorError> {
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(3))
-        .timeout(Duration::from_secs(10))
-        .user_agent(USER_AGENT)
-        .build()
-        .map_err(|e| SensorError::Client(e.to_string()))?;
+    let http = accredit_core::http::with_shared_tls(
+        reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(10))
+            .user_agent(USER_AGENT),
+    )
+    .build()
+    .map_err(|e| SensorError::Client(e.to_string()))?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| SensorError::Bind {

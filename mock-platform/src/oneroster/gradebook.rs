@@ -671,40 +671,40 @@ fn handle(
             sh,
             granted,
             LINE_ITEMS,
-            ("classes", "class", class),
-            body,
-            |m| {
-                m.insert(
-                    "class".into(),
-                    sh_ref(sh, "rostering", "classes", "class", class),
-                );
+            Parent {
+                service: "rostering",
+                path: "classes",
+                kind: "class",
+                id: class,
+                field: "class",
             },
+            body,
         ),
         ("POST", ["schools", school, "lineItems"]) => post(
             sh,
             granted,
             LINE_ITEMS,
-            ("orgs", "school", school),
-            body,
-            |m| {
-                m.insert(
-                    "school".into(),
-                    sh_ref(sh, "rostering", "orgs", "org", school),
-                );
+            Parent {
+                service: "rostering",
+                path: "orgs",
+                kind: "org",
+                id: school,
+                field: "school",
             },
+            body,
         ),
         ("POST", ["lineItems", li, "results"]) => post(
             sh,
             granted,
             RESULTS,
-            ("lineItems", "lineItem", li),
-            body,
-            |m| {
-                m.insert(
-                    "lineItem".into(),
-                    sh_ref(sh, "gradebook", "lineItems", "lineItem", li),
-                );
+            Parent {
+                service: "gradebook",
+                path: "lineItems",
+                kind: "lineItem",
+                id: li,
+                field: "lineItem",
             },
+            body,
         ),
         ("POST", ["classes", class, "academicSessions", session, "results"]) => {
             if let Err(r) = must_exist(sh, "academicSessions", "academicSession", session) {
@@ -714,14 +714,14 @@ fn handle(
                 sh,
                 granted,
                 RESULTS,
-                ("classes", "class", class),
-                body,
-                |m| {
-                    m.insert(
-                        "class".into(),
-                        sh_ref(sh, "rostering", "classes", "class", class),
-                    );
+                Parent {
+                    service: "rostering",
+                    path: "classes",
+                    kind: "class",
+                    id: class,
+                    field: "class",
                 },
+                body,
             )
         }
         _ => unknown(),
@@ -831,20 +831,23 @@ fn put(sh: &Shared, k: Kind, id: &str, body: &[u8]) -> Response {
     }
 }
 
+/// The object a POSTed set belongs to, and the field of each posted object
+/// that the path binds to it (`class` of `/classes/{id}/lineItems`).
+struct Parent<'a> {
+    service: &'a str,
+    path: &'a str,
+    kind: &'a str,
+    id: &'a str,
+    field: &'a str,
+}
+
 /// POST a set: the server allocates every sourcedId and answers the
 /// `sourcedIdPairs` (supplied → allocated), in the order supplied.
-fn post(
-    sh: &Shared,
-    granted: &[String],
-    k: Kind,
-    parent: (&str, &str, &str),
-    body: &[u8],
-    bind: impl Fn(&mut Map<String, Value>),
-) -> Response {
+fn post(sh: &Shared, granted: &[String], k: Kind, parent: Parent<'_>, body: &[u8]) -> Response {
     if !allowed(sh, granted, &[SCOPE_GRADEBOOK_CREATEPOST]) {
         return forbidden(&[SCOPE_GRADEBOOK_CREATEPOST]);
     }
-    if let Err(r) = must_exist(sh, parent.0, parent.1, parent.2) {
+    if let Err(r) = must_exist(sh, parent.path, parent.field, parent.id) {
         return r;
     }
     let v: Value = match serde_json::from_slice(body) {
@@ -876,7 +879,10 @@ fn post(
                 );
             }
         };
-        bind(&mut m);
+        m.insert(
+            parent.field.into(),
+            sh_ref(sh, parent.service, parent.path, parent.kind, parent.id),
+        );
         let m = match checked_object(k, &Value::Object(m)) {
             Ok(m) => m,
             Err(r) => return r,

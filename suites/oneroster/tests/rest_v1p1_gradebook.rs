@@ -13,53 +13,14 @@ mod common;
 use accredit_core::Outcome;
 use accredit_core::runner::RunRecord;
 use accredit_mock_platform::oneroster::Fault;
-use accredit_suite_oneroster::rest::v1p1::{FaultExt, V1P1_PREFIX, v1p1_demo_profile};
+use accredit_suite_oneroster::rest::v1p1::FaultExt;
 use accredit_suite_oneroster::rest::v1p1_gradebook::{self as gb, PREFIX};
 use accredit_suite_oneroster::start_reference_sis;
-use common::schemas;
+use common::{non_passing_1p1, run_1p1 as run_against, schemas};
 use rstest::rstest;
 
-fn v1p1(id: &str) -> bool {
-    id.starts_with(V1P1_PREFIX)
-}
-
-async fn run_suite(profile: &str) -> RunRecord {
-    common::run_provider(profile, Some(&schemas()), common::all).await
-}
-
-/// The 1.1 cases that did not pass, and asserts every 1.2 case skipped.
-fn non_passing_1p1(record: &RunRecord) -> Vec<(String, Outcome)> {
-    for c in &record.results {
-        if !v1p1(&c.id) {
-            assert_eq!(
-                c.outcome,
-                Outcome::Skip,
-                "{} must skip for a 1.1 profile",
-                c.id
-            );
-        }
-    }
-    common::non_passing(record, v1p1)
-}
-
 fn dump(record: &RunRecord) -> String {
-    common::dump(record, v1p1)
-}
-
-async fn run_against(faults: Vec<Fault>, edit: impl Fn(String) -> String) -> RunRecord {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let sis = start_reference_sis(dir.path(), faults)
-        .await
-        .unwrap_or_else(|e| panic!("start SIS: {e}"));
-    let profile = edit(v1p1_demo_profile(&sis));
-    let record = run_suite(&profile).await;
-    sis.sis.shutdown().await;
-    let text = serde_json::to_string(&record.evidence).unwrap_or_default();
-    assert!(
-        !text.contains(&sis.client_secret),
-        "the consumer secret leaked into evidence"
-    );
-    record
+    common::dump(record, common::v1p1)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,7 +85,7 @@ async fn a_1p2_profile_skips_every_1p1_gradebook_case() {
     let sis = start_reference_sis(dir.path(), vec![])
         .await
         .unwrap_or_else(|e| panic!("start SIS: {e}"));
-    let record = run_suite(&sis.profile).await;
+    let record = common::run_provider(&sis.profile, Some(&schemas()), common::all).await;
     sis.sis.shutdown().await;
     let ours: Vec<_> = record
         .results

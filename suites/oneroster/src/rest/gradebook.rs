@@ -1637,6 +1637,45 @@ async fn read_back(
     Ok(())
 }
 
+/// PUT a new object (`{single: sent}`) to `path/id`: it must answer 201 and
+/// read back as sent. A 2xx registers it for the cleanup, whatever the code.
+async fn put_new(
+    g: &Svc<'_>,
+    v: &mut Verdict,
+    created: &mut Created,
+    path: &str,
+    single: &str,
+    id: &str,
+    sent: &Value,
+) -> Result<(), Stop> {
+    let r = g
+        .send(
+            Method::PUT,
+            &format!("{path}/{}", enc(id)),
+            Some(&json!({ single: sent })),
+        )
+        .await?;
+    let code = r.status.as_u16();
+    if (200..300).contains(&code) {
+        created.add(path, id);
+    }
+    v.require(
+        format!("PUT /{path}/{{new id}}: answered 201"),
+        code == 201,
+        format!("answered {code}: {}", snippet(&r)),
+    );
+    read_back(
+        g,
+        v,
+        path,
+        single,
+        id,
+        sent,
+        &format!("the created {single}"),
+    )
+    .await
+}
+
 fn line_item(
     g: &Svc<'_>,
     id: &str,
@@ -1708,32 +1747,7 @@ fn put_line_item<'a>(
             &school,
             "accredit round-trip line item",
         );
-        let r = g
-            .send(
-                Method::PUT,
-                &format!("lineItems/{}", enc(&li)),
-                Some(&json!({"lineItem": sent})),
-            )
-            .await?;
-        let code = r.status.as_u16();
-        if (200..300).contains(&code) {
-            created.add("lineItems", &li);
-        }
-        v.require(
-            "PUT /lineItems/{new id}: answered 201",
-            code == 201,
-            format!("answered {code}: {}", snippet(&r)),
-        );
-        read_back(
-            g,
-            v,
-            "lineItems",
-            "lineItem",
-            &li,
-            &sent,
-            "the created line item",
-        )
-        .await?;
+        put_new(g, v, created, "lineItems", "lineItem", &li, &sent).await?;
         let mut changed = sent.clone();
         if let Some(m) = changed.as_object_mut() {
             m.insert(
@@ -1796,24 +1810,8 @@ fn put_result<'a>(
             "comment": "accredit round-trip result",
             "late": "true",
         });
-        let r = g
-            .send(
-                Method::PUT,
-                &format!("results/{}", enc(&id)),
-                Some(&json!({"result": sent})),
-            )
-            .await?;
-        let code = r.status.as_u16();
-        if (200..300).contains(&code) {
-            // Deleted before the line item it belongs to.
-            created.add("results", &id);
-        }
-        v.require(
-            "PUT /results/{new id}: answered 201",
-            code == 201,
-            format!("answered {code}: {}", snippet(&r)),
-        );
-        read_back(g, v, "results", "result", &id, &sent, "the created result").await
+        // Registered after its line item, so deleted before it.
+        put_new(g, v, created, "results", "result", &id, &sent).await
     })
 }
 
@@ -2201,32 +2199,7 @@ fn assessment_write<'a>(
             ("assessmentResults", "assessmentResult", &ar, &sent_r),
         ];
         for (path, single, id, sent) in writes {
-            let r = g
-                .send(
-                    Method::PUT,
-                    &format!("{path}/{}", enc(id)),
-                    Some(&json!({ single: sent })),
-                )
-                .await?;
-            let code = r.status.as_u16();
-            if (200..300).contains(&code) {
-                created.add(path, id);
-            }
-            v.require(
-                format!("PUT /{path}/{{new id}}: answered 201"),
-                code == 201,
-                format!("answered {code}: {}", snippet(&r)),
-            );
-            read_back(
-                g,
-                v,
-                path,
-                single,
-                id,
-                sent,
-                &format!("the created {single}"),
-            )
-            .await?;
+            put_new(g, v, created, path, single, id, sent).await?;
         }
         for (path, single, id, _) in writes.iter().rev() {
             let rel = format!("{path}/{}", enc(id));

@@ -17,7 +17,9 @@ use accredit_core::reports::Redactor;
 use accredit_core::runner::{self, NoProgress, PreparedSuite, RunRecord, RunnerOptions};
 use accredit_core::suite::SuiteStart;
 use accredit_core::{Outcome, Suite, SuiteError};
-use accredit_suite_oneroster::OneRosterProviderSuite;
+use accredit_mock_platform::oneroster::Fault;
+use accredit_suite_oneroster::rest::v1p1::{V1P1_PREFIX, v1p1_demo_profile};
+use accredit_suite_oneroster::{OneRosterProviderSuite, start_reference_sis};
 use tokio_util::sync::CancellationToken;
 
 /// The per-case timeout of the test runs.
@@ -154,4 +156,43 @@ pub fn dump(record: &RunRecord, keep: fn(&str) -> bool) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Whether `id` is a OneRoster 1.1 case.
+pub fn v1p1(id: &str) -> bool {
+    id.starts_with(V1P1_PREFIX)
+}
+
+/// Runs every case with the reference SIS's 1.1 profile (`edit`ed) against
+/// a SIS with `faults`, and asserts the consumer secret stayed out of the
+/// evidence.
+pub async fn run_1p1(faults: Vec<Fault>, edit: impl Fn(String) -> String) -> RunRecord {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let sis = start_reference_sis(dir.path(), faults)
+        .await
+        .unwrap_or_else(|e| panic!("start SIS: {e}"));
+    let profile = edit(v1p1_demo_profile(&sis));
+    let record = run_provider(&profile, Some(&schemas()), all).await;
+    sis.sis.shutdown().await;
+    let text = serde_json::to_string(&record.evidence).unwrap_or_default();
+    assert!(
+        !text.contains(&sis.client_secret),
+        "the consumer secret leaked into evidence"
+    );
+    record
+}
+
+/// The 1.1 cases that did not pass, after asserting every 1.2 case skipped.
+pub fn non_passing_1p1(record: &RunRecord) -> Vec<(String, Outcome)> {
+    for c in &record.results {
+        if !v1p1(&c.id) {
+            assert_eq!(
+                c.outcome,
+                Outcome::Skip,
+                "{} must skip for a 1.1 profile",
+                c.id
+            );
+        }
+    }
+    non_passing(record, v1p1)
 }

@@ -6,10 +6,11 @@
 //! HMAC-SHA256 against the 1.1 surface); the cases of the other version are
 //! `skip`, with the reason, in every run.
 
+mod common;
+
 use std::time::Duration;
 
-use accredit_core::profile::ProfileDoc;
-use accredit_core::runner::{self, OneShot, RunRecord, RunnerOptions};
+use accredit_core::runner::RunRecord;
 use accredit_core::{Outcome, Suite};
 use accredit_mock_tool::oneroster::ConsumerFault;
 use accredit_suite_oneroster::consumer::cases::ids;
@@ -20,43 +21,15 @@ use rstest::rstest;
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 async fn run_suite(suite: &dyn Suite, profile: &str, case_timeout: Duration) -> RunRecord {
-    let doc = ProfileDoc::parse("test-profile.toml", profile, &[suite.id()])
-        .unwrap_or_else(|e| panic!("profile: {e}\n{profile}"));
-    let opts = RunnerOptions {
-        jobs: 4,
-        case_timeout,
-        candidate_headers: doc.http_headers().to_vec(),
-    };
-    runner::run_suite(
-        suite,
-        OneShot {
-            profile: Some(&doc),
-            ..OneShot::default()
-        },
-        &opts,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("suite start: {e}"))
+    common::run_once(suite, profile, case_timeout).await
 }
 
 fn non_passing(record: &RunRecord) -> Vec<(String, Outcome)> {
-    let mut v: Vec<(String, Outcome)> = record
-        .results
-        .iter()
-        .filter(|c| c.outcome != Outcome::Pass)
-        .map(|c| (c.id.clone(), c.outcome))
-        .collect();
-    v.sort();
-    v
+    common::non_passing(record, common::all)
 }
 
 fn dump(record: &RunRecord) -> String {
-    record
-        .results
-        .iter()
-        .map(|c| format!("{} {} — {}", c.outcome, c.id, c.message))
-        .collect::<Vec<_>>()
-        .join("\n")
+    common::dump(record, common::all)
 }
 
 async fn run_reference(faults: Vec<ConsumerFault>) -> RunRecord {

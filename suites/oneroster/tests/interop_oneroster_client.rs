@@ -21,11 +21,11 @@
 //! Without it the test fails and says so, unless
 //! `ACCREDIT_SKIP_INTEROP_TESTS=1`.
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
-use accredit_core::profile::ProfileDoc;
-use accredit_core::runner::{self, OneShot, RunRecord, RunnerOptions};
 use accredit_core::{Outcome, Suite};
 use accredit_suite_oneroster::consumer::Trigger;
 use accredit_suite_oneroster::consumer::Version;
@@ -47,35 +47,6 @@ fn python() -> Option<PathBuf> {
              to skip the interop tests"
         ),
     }
-}
-
-async fn run_suite(suite: &dyn Suite, profile: &str) -> RunRecord {
-    let doc = ProfileDoc::parse("test-profile.toml", profile, &[suite.id()])
-        .unwrap_or_else(|e| panic!("profile: {e}\n{profile}"));
-    let opts = RunnerOptions {
-        jobs: 4,
-        case_timeout: CASE_TIMEOUT,
-        candidate_headers: doc.http_headers().to_vec(),
-    };
-    runner::run_suite(
-        suite,
-        OneShot {
-            profile: Some(&doc),
-            ..OneShot::default()
-        },
-        &opts,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("suite start: {e}"))
-}
-
-fn dump(record: &RunRecord) -> String {
-    record
-        .results
-        .iter()
-        .map(|c| format!("{} {} — {}", c.outcome, c.id, c.message))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -280,8 +251,8 @@ async fn the_pypi_oneroster_client(#[case] mode: Mode) {
     if mode.version() == Version::V1p1 {
         profile.push_str("version = \"1.1\"\n");
     }
-    let record = run_suite(&OneRosterConsumerSuite, &profile).await;
-    eprintln!("{mode:?}\n{}", dump(&record));
+    let record = common::run_once(&OneRosterConsumerSuite, &profile, CASE_TIMEOUT).await;
+    eprintln!("{mode:?}\n{}", common::dump(&record, common::all));
     let mut got: Vec<(String, Outcome)> = record
         .results
         .iter()
@@ -299,7 +270,12 @@ async fn the_pypi_oneroster_client(#[case] mode: Mode) {
         OneRosterConsumerSuite.catalog().len(),
         "every case is pinned"
     );
-    assert_eq!(got, want, "{mode:?}\n{}", dump(&record));
+    assert_eq!(
+        got,
+        want,
+        "{mode:?}\n{}",
+        common::dump(&record, common::all)
+    );
     let text = serde_json::to_string(&record.evidence).unwrap_or_default();
     assert!(!text.contains(&secret), "the client secret leaked");
 }

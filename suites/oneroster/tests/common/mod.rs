@@ -14,7 +14,7 @@ use std::time::Duration;
 use accredit_core::evidence::EvidenceRouter;
 use accredit_core::profile::ProfileDoc;
 use accredit_core::reports::Redactor;
-use accredit_core::runner::{self, NoProgress, PreparedSuite, RunRecord, RunnerOptions};
+use accredit_core::runner::{self, NoProgress, OneShot, PreparedSuite, RunRecord, RunnerOptions};
 use accredit_core::suite::SuiteStart;
 use accredit_core::{Outcome, Suite, SuiteError};
 use accredit_mock_platform::oneroster::Fault;
@@ -119,6 +119,28 @@ pub async fn run_provider(
         .await
         .unwrap_or_else(|e| panic!("suite start: {e}"));
     run_started(started).await
+}
+
+/// Runs every case of `suite` once against `profile` (`--jobs 4`); a suite
+/// that cannot start panics.
+pub async fn run_once(suite: &dyn Suite, profile: &str, case_timeout: Duration) -> RunRecord {
+    let doc = ProfileDoc::parse("test-profile.toml", profile, &[suite.id()])
+        .unwrap_or_else(|e| panic!("profile: {e}\n{profile}"));
+    let opts = RunnerOptions {
+        jobs: 4,
+        case_timeout,
+        candidate_headers: doc.http_headers().to_vec(),
+    };
+    runner::run_suite(
+        suite,
+        OneShot {
+            profile: Some(&doc),
+            ..OneShot::default()
+        },
+        &opts,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("suite start: {e}"))
 }
 
 /// The selected cases that did not pass, sorted.

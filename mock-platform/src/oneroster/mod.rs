@@ -167,6 +167,8 @@ pub enum Fault {
     V1p1GradebookErrorShapeWrong,
     /// 1.1 gradebook: `href`s keep pointing at the 1.2 services.
     V1p1GradebookHrefsAt1p2Base,
+    /// 1.1 gradebook: `/classes/{id}/students/{id}/results` is not implemented (404).
+    V1p1GradebookStudentResultsMissing,
     /// `/schools/{id}/students` lists every user with a role at the school.
     SchoolStudentsIncludeTeachers,
     /// `/terms/{id}/classes` lists every class.
@@ -194,7 +196,7 @@ pub enum Fault {
 
 impl Fault {
     /// Every fault.
-    pub const ALL: [Fault; 41] = [
+    pub const ALL: [Fault; 42] = [
         Fault::TotalCountIsPageSize,
         Fault::OverlappingPages,
         Fault::FilterIgnoresAnd,
@@ -225,6 +227,7 @@ impl Fault {
         Fault::V1p1GradebookClassResultsUnscoped,
         Fault::V1p1GradebookErrorShapeWrong,
         Fault::V1p1GradebookHrefsAt1p2Base,
+        Fault::V1p1GradebookStudentResultsMissing,
         Fault::SchoolStudentsIncludeTeachers,
         Fault::TermClassesUnfiltered,
         Fault::UserClassesIgnoresEnrollment,

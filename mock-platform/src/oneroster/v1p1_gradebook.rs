@@ -668,6 +668,11 @@ pub(super) fn handle(
             let scope = scope.map(|s| (s, vec![(*class).to_string()]));
             list(sh, k, scope, path, pairs)
         }
+        ("GET", ["classes", _, "students", _, "results"])
+            if sh.has(Fault::V1p1GradebookStudentResultsMissing) =>
+        {
+            unknown()
+        }
         ("GET", ["classes", class, mid, mid_id, "results"])
             if matches!(*mid, "lineItems" | "students") =>
         {

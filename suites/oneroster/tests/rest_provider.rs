@@ -208,7 +208,8 @@ fn expected(fault: Fault) -> Vec<(&'static str, Outcome)> {
         | Fault::V1p1GradebookLineItemNoClass
         | Fault::V1p1GradebookClassResultsUnscoped
         | Fault::V1p1GradebookErrorShapeWrong
-        | Fault::V1p1GradebookHrefsAt1p2Base => vec![],
+        | Fault::V1p1GradebookHrefsAt1p2Base
+        | Fault::V1p1GradebookStudentResultsMissing => vec![],
     }
 }
 

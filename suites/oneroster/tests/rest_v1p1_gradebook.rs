@@ -119,6 +119,8 @@ fn expected(fault: Fault) -> Vec<&'static str> {
         Fault::V1p1GradebookClassResultsUnscoped => vec![gb::SCOPED],
         Fault::V1p1GradebookErrorShapeWrong => vec![gb::UNKNOWN_ID],
         Fault::V1p1GradebookHrefsAt1p2Base => vec![gb::REFERENCES],
+        // The class-scoped case reads a student's results too.
+        Fault::V1p1GradebookStudentResultsMissing => vec![gb::READ, gb::SCOPED],
         _ => vec![],
     }
 }
@@ -132,6 +134,7 @@ fn expected(fault: Fault) -> Vec<&'static str> {
 #[case::class_results_unscoped(Fault::V1p1GradebookClassResultsUnscoped)]
 #[case::error_shape_wrong(Fault::V1p1GradebookErrorShapeWrong)]
 #[case::hrefs_at_1p2_base(Fault::V1p1GradebookHrefsAt1p2Base)]
+#[case::student_results_missing(Fault::V1p1GradebookStudentResultsMissing)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_gradebook_fault_fails_exactly_its_cases(#[case] fault: Fault) {
     let record = run_against(vec![fault], |p| p).await;
@@ -151,14 +154,23 @@ fn the_matrix_covers_every_1p1_gradebook_fault() {
         .into_iter()
         .filter(|f| f.v1p1_gradebook())
         .collect();
-    assert_eq!(faults.len(), 8);
-    for f in faults {
+    assert_eq!(faults.len(), 9);
+    for f in &faults {
         assert!(f.v1p1(), "{f:?} is a 1.1 fault");
         assert!(
-            !expected(f).is_empty(),
+            !expected(*f).is_empty(),
             "{f:?} must break at least one case"
         );
     }
+    // And the other way round: every case has a fault that proves it can fail.
+    let failed: std::collections::BTreeSet<&str> =
+        faults.iter().flat_map(|f| expected(*f)).collect();
+    let never: Vec<&str> = gb::catalog()
+        .iter()
+        .map(|m| m.id)
+        .filter(|id| !failed.contains(id))
+        .collect();
+    assert!(never.is_empty(), "no fault fails {never:?}");
 }
 
 /// Below the suite: a 1.2 write is visible at 1.1 and the other way round

@@ -71,6 +71,7 @@ pub fn is_gradebook_fault(f: Fault) -> bool {
             | Fault::V1p1GradebookClassResultsUnscoped
             | Fault::V1p1GradebookErrorShapeWrong
             | Fault::V1p1GradebookHrefsAt1p2Base
+            | Fault::V1p1GradebookStudentResultsMissing
     )
 }
 

@@ -182,6 +182,12 @@ fn expected(fault: Fault) -> Vec<(&'static str, Outcome)> {
             ("oneroster.rest.filter.operators", Fail),
             ("oneroster.provider.gradebook.query.filter", Fail),
         ],
+        Fault::AcceptsMissingToken => vec![("oneroster.rest.auth.no-token", Fail)],
+        // The schema case validates single objects against SingleEnrollmentDType too.
+        Fault::EnrollmentWithoutEnvelope => vec![
+            ("oneroster.rest.read.single", Fail),
+            ("oneroster.rest.model.schema", Fail),
+        ],
         Fault::TermGradingPeriodsMissing => vec![
             ("oneroster.provider.relations.auth.scope", Fail),
             ("oneroster.provider.relations.model.schema", Fail),
@@ -219,6 +225,8 @@ fn expected(fault: Fault) -> Vec<(&'static str, Outcome)> {
 #[case::filter_ignores_and(Fault::FilterIgnoresAnd)]
 #[case::filter_contains_as_equals(Fault::FilterContainsAsEquals)]
 #[case::filter_not_equals_ignored(Fault::FilterNotEqualsIgnored)]
+#[case::accepts_missing_token(Fault::AcceptsMissingToken)]
+#[case::enrollment_without_envelope(Fault::EnrollmentWithoutEnvelope)]
 #[case::wrong_error_shape(Fault::WrongErrorShape)]
 #[case::accepts_bad_token(Fault::AcceptsBadToken)]
 #[case::enum_wrong_case(Fault::EnumWrongCase)]
